@@ -1,0 +1,150 @@
+# sevslot — plain Makefile. `make`, `make check`, `make run`, `make install`.
+# Project warnings survive a user's CFLAGS (REAL_CFLAGS = WARNINGS + CFLAGS).
+
+VERSION   := 0.1.0
+SOVERSION := 0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR   ?=
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+B         ?= build
+SAN       ?=
+WERROR    ?= -Werror
+
+DEPS_PC   := sqlite3 libcap-ng json-c
+WARNINGS  := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wconversion -Wstrict-prototypes \
+             -Wmissing-prototypes -Wvla -Wpointer-arith -Wundef -Wcast-qual -Wwrite-strings \
+             -Wno-sign-conversion
+PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_PC) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null)
+comma     := ,
+SANFLAGS  := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+REAL_CFLAGS = $(WARNINGS) $(WERROR) -D_GNU_SOURCE -Iinclude -Isrc -I$(B)/gen -fPIC \
+              -fvisibility=hidden $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+REAL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC   := $(wildcard src/*.c)
+CLI_SRC   := $(wildcard src/cli/*.c)
+SQL_SRC   := $(sort $(wildcard sql/*.sql))
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o) $(if $(SQL_SRC),$(B)/obj/gen/sql_embed.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+SHIM_SRC  := $(wildcard tests/shim/*.c)
+SHIM_SO   := $(SHIM_SRC:tests/shim/%.c=$(B)/tests/%.so)
+
+SONAME    := libsevslot.so.$(SOVERSION)
+SOFILE    := libsevslot.so.$(VERSION)
+
+.PHONY: all deps check check-unit check-fixtures check-san check-hw run bench install clean headertest
+
+all: $(B)/sevslot $(B)/libsevslot.a $(B)/libsevslot.so $(B)/sevslot.pc
+
+# Build dependencies: installed by tools/install-deps when root, else listed.
+$(B)/.deps-ok: tools/install-deps
+	@tools/install-deps
+	@mkdir -p $(B) && touch $@
+deps: $(B)/.deps-ok
+
+$(B)/obj/%.o: %.c | $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(REAL_CFLAGS) -c -o $@ $<
+
+$(B)/gen/sql_embed.c: $(SQL_SRC) tools/embed-sql
+	@mkdir -p $(dir $@)
+	tools/embed-sql $(SQL_SRC) > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/sql_embed.o: $(B)/gen/sql_embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REAL_CFLAGS) -c -o $@ $<
+
+$(B)/libsevslot.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/$(SOFILE): $(LIB_OBJ) src/libsevslot.sym
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsevslot.sym \
+		-Wl,-z,defs $(REAL_LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
+
+$(B)/libsevslot.so: $(B)/$(SOFILE)
+	ln -sf $(SOFILE) $(B)/$(SONAME)
+	ln -sf $(SOFILE) $@
+
+# The CLI links the library statically: one binary, nothing to find at run time.
+$(B)/sevslot: $(CLI_OBJ) $(B)/libsevslot.a
+	$(CC) $(REAL_LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsevslot.a $(PKG_LIBS)
+
+$(B)/sevslot.pc: src/sevslot.pc.in Makefile
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|' $< > $@
+
+# ---------------------------------------------------------------- tests
+
+$(B)/tests/%: tests/%.c tests/harness.h $(B)/libsevslot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(REAL_CFLAGS) -Itests -o $@ $< $(B)/libsevslot.a $(PKG_LIBS) \
+		$$(pkg-config --libs cmocka) $(REAL_LDFLAGS) -ldl
+
+$(B)/tests/%.so: tests/shim/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REAL_CFLAGS) -shared -o $@ $< -ldl
+
+headertest: | $(B)/.deps-ok
+	@mkdir -p $(B)
+	echo '#include <sevslot.h>' | $(CC) -std=c11 -Wall -Wextra -pedantic -Werror -Iinclude \
+		-x c -fsyntax-only -
+	echo '#include <sevslot.h>' | $(CC) -std=c99 -Wall -Wextra -pedantic -Werror -Iinclude \
+		-x c -fsyntax-only -
+
+check-unit: all $(TEST_BIN) $(SHIM_SO) headertest
+	@tools/run-tests $(B)
+
+check-fixtures: all
+	@tests/fixtures.sh $(B)/sevslot
+
+# The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-san:
+	$(MAKE) B=build/san SAN=1 CFLAGS="-O1 -g" check-unit check-fixtures
+
+check: check-unit check-fixtures check-san
+	@$(MAKE) --no-print-directory bench-smoke
+
+check-hw: all
+	@tests/hw.sh $(B)/sevslot
+
+bench-smoke: all
+	@if [ -x tools/bench ]; then tools/bench --smoke $(B); fi
+
+bench:
+	$(MAKE) B=build/bench CFLAGS="-O2 -DNDEBUG" all
+	tools/bench build/bench
+
+run: all
+	@echo "== sevslot probe (this host) =="
+	@$(B)/sevslot probe; echo "(exit $$?)"
+	@echo
+	@echo "== sevslot --sysroot tests/fixtures/hosts/epyc-7313-milan probe (a real Milan host) =="
+	@$(B)/sevslot --sysroot tests/fixtures/hosts/epyc-7313-milan probe; echo "(exit $$?)"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(B)/sevslot $(DESTDIR)$(BINDIR)/sevslot
+	install -m 0644 $(B)/libsevslot.a $(DESTDIR)$(LIBDIR)/libsevslot.a
+	install -m 0755 $(B)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
+	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/libsevslot.so
+	install -m 0644 include/sevslot.h $(DESTDIR)$(INCDIR)/sevslot.h
+	install -m 0644 $(B)/sevslot.pc $(DESTDIR)$(PKGCONFIGDIR)/sevslot.pc
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

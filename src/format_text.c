@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The probe report for people: the checks as a tree, the pools and models,
+ * and a last line that says "usable" or "not usable" and why.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *section(const char *id)
+{
+	static const struct {
+		const char *prefix, *title;
+	} titles[] = {
+		{ "cpu.", "Processor" },	{ "enabled.", "Enabled by firmware (BIOS)" },
+		{ "kvm.", "Kernel (KVM)" }, { "asids.", "ASID pools" },
+		{ "firmware.", "PSP firmware (/dev/sev)" }, { "host.", "Host" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(titles); i++)
+		if (strncmp(id, titles[i].prefix, strlen(titles[i].prefix)) == 0)
+			return titles[i].title;
+	return "Other";
+}
+
+static void verdict(FILE *f, const struct sevslot_host *h)
+{
+	const struct sevslot_check *first = NULL;
+	const char *sep = "";
+
+	if (h->usable) {
+		fputs("Verdict: usable:", f);
+		for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++) {
+			if (!h->models[m].usable)
+				continue;
+			fprintf(f, "%s %s (%u slots)", sep, sevslot_model_name(m),
+				h->pools[h->models[m].pool].capacity);
+			sep = ",";
+		}
+		fputc('\n', f);
+		return;
+	}
+	for (size_t i = 0; i < h->n_checks && first == NULL; i++)
+		if (h->checks[i].status == SEVSLOT_FAIL)
+			first = &h->checks[i];
+	for (size_t i = 0; i < h->n_checks && first == NULL; i++)
+		if (h->checks[i].status == SEVSLOT_UNKNOWN)
+			first = &h->checks[i];
+	if (first != NULL)
+		fprintf(f, "Verdict: not usable: %s\n", first->message);
+	else
+		fputs("Verdict: not usable: no SEV model has a CPU bit, a kernel parameter and ASIDs together\n", f);
+	if (first != NULL && first->hint != NULL)
+		fprintf(f, "  what to do: %s\n", first->hint);
+}
+
+SEVSLOT_EXPORT int sevslot_host_to_text(const struct sevslot_host *h, char **out)
+{
+	const char *last = NULL;
+	size_t len;
+	FILE *f;
+
+	*out = NULL;
+	f = open_memstream(out, &len);
+	if (f == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n_checks; i++) {
+		const struct sevslot_check *c = &h->checks[i];
+		const char *title = section(c->id);
+
+		if (last == NULL || strcmp(last, title) != 0)
+			fprintf(f, "%s%s\n", last == NULL ? "" : "\n", title);
+		last = title;
+		fprintf(f, "%*s[%-7s] %s\n", 2 + 2 * (int)c->level, "", sevslot_status_name(c->status),
+			c->message);
+		if (c->hint != NULL)
+			fprintf(f, "%*s  hint: %s\n", 12 + 2 * (int)c->level, "", c->hint);
+	}
+	fputs("\nPools\n", f);
+	for (unsigned i = 0; i < SEVSLOT_POOL_COUNT; i++) {
+		const struct sevslot_pool *p = &h->pools[i];
+
+		if (!p->present)
+			continue;
+		if (p->capacity > 0)
+			fprintf(f, "  %-8s %5u slots  ASIDs %u-%u%s\n", sevslot_pool_name(i),
+				p->capacity, p->asid_min, p->asid_max, p->usable ? "" : "  (not usable)");
+		else
+			fprintf(f, "  %-8s %5u slots\n", sevslot_pool_name(i), 0u);
+	}
+	fputs("\nModels\n", f);
+	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++)
+		fprintf(f, "  %-12s pool %-8s %s\n", sevslot_model_name(m),
+			sevslot_pool_name(h->models[m].pool),
+			h->models[m].usable ? "usable" : "not usable");
+	fputc('\n', f);
+	verdict(f, h);
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}

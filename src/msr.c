@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Model-specific registers through /dev/cpu/0/msr (needs the msr module and
+ * CAP_SYS_RAWIO), or a recording of lines "0xREGISTER 0xVALUE" under a
+ * sysroot. Unreadable is a fact to report, not a failure of the probe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t *out,
+			   char *why, size_t whylen)
+{
+	const char *p = text, *end = text + len;
+	unsigned lineno = 0;
+	bool found = false;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl != NULL ? nl : end;
+		char line[96];
+		size_t n = (size_t)(eol - p);
+		const char *q;
+		uint64_t r, v;
+
+		lineno++;
+		p = eol + (nl != NULL);
+		if (n >= sizeof(line)) {
+			snprintf(why, whylen, "line %u: too long", lineno);
+			return -EBADMSG;
+		}
+		memcpy(line, eol - n, n);
+		line[n] = '\0';
+		q = line + strspn(line, " \t");
+		if (*q == '\0' || *q == '#')
+			continue;
+		if (strncmp(q, "0x", 2) != 0 || sv_parse_u64(q, &q, 16, &r) < 0 || r > UINT32_MAX ||
+		    (*q != ' ' && *q != '\t')) {
+			snprintf(why, whylen, "line %u: expected '0xREGISTER 0xVALUE'", lineno);
+			return -EBADMSG;
+		}
+		q += strspn(q, " \t");
+		if (strncmp(q, "0x", 2) != 0 || sv_parse_u64(q, &q, 16, &v) < 0 ||
+		    q[strspn(q, " \t\r")] != '\0') {
+			snprintf(why, whylen, "line %u: expected '0xREGISTER 0xVALUE'", lineno);
+			return -EBADMSG;
+		}
+		if (r == reg && !found) {
+			*out = v;
+			found = true;
+		}
+	}
+	return found ? 0 : -ENOENT;
+}
+
+int sv_msr_read(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
+{
+	static const char path[] = "dev/cpu/0/msr";
+	struct sv_buf buf;
+	char why[128];
+	int err, fd;
+	ssize_t n;
+	enum sv_kind kind = sv_stat(ctx, path, &err);
+
+	if (kind == SV_ABSENT)
+		return err;
+	if (kind == SV_REGULAR && !ctx->live) {
+		sv_read(ctx, path, 64 * 1024, false, &buf);
+		if (buf.err < 0)
+			return buf.err;
+		err = sv_msr_parse_recording(buf.data, buf.len, reg, out, why, sizeof(why));
+		sv_buf_release(&buf);
+		if (err == -EBADMSG)
+			return sv_fail(ctx, err, "%s: %s", path, why);
+		return err;
+	}
+	if (kind != SV_CHARDEV)
+		return -ENOTTY;
+	fd = sv_open(ctx, path, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	n = pread(fd, out, sizeof(*out), (off_t)reg);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err == 0 && n != (ssize_t)sizeof(*out))
+		err = -EIO;
+	return err;
+}

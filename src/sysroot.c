@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every kernel path is opened here, relative to the context's root: "/" on
+ * the live host, or a recorded host's directory under --sysroot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *relative(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return path;
+}
+
+enum sv_kind sv_stat(struct sevslot_ctx *ctx, const char *path, int *err)
+{
+	struct stat st;
+
+	*err = 0;
+	if (fstatat(ctx->root_fd, relative(path), &st, 0) < 0) {
+		*err = -errno;
+		return SV_ABSENT;
+	}
+	if (S_ISREG(st.st_mode))
+		return SV_REGULAR;
+	if (S_ISCHR(st.st_mode))
+		return SV_CHARDEV;
+	if (S_ISDIR(st.st_mode))
+		return SV_DIRECTORY;
+	return SV_OTHER;
+}
+
+int sv_open(struct sevslot_ctx *ctx, const char *path, int flags)
+{
+	int fd = openat(ctx->root_fd, relative(path), flags | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_ok,
+	     struct sv_buf *out)
+{
+	size_t cap = max + 1, len = 0;
+	char *data;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	fd = sv_open(ctx, path, O_RDONLY);
+	if (fd < 0) {
+		out->err = fd;
+		return;
+	}
+	data = malloc(cap + 1);
+	if (data == NULL) {
+		out->err = -ENOMEM;
+		close(fd);
+		return;
+	}
+	/* Read one byte past max, so that "exactly max" and "more" differ. */
+	while (len < cap) {
+		ssize_t n = read(fd, data + len, cap - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			out->err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (out->err == 0 && len > max) {
+		if (!prefix_ok)
+			out->err = -EFBIG;
+		out->truncated = true;
+		len = max;
+	}
+	if (out->err != 0) {
+		free(data);
+		return;
+	}
+	data[len] = '\0';
+	out->data = data;
+	out->len = len;
+}
+
+void sv_buf_release(struct sv_buf *buf)
+{
+	free(buf->data);
+	memset(buf, 0, sizeof(*buf));
+}
