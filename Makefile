@@ -110,7 +110,7 @@ check-fixtures: all
 
 # The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:
-	$(MAKE) B=build/san SAN=1 CFLAGS="-O1 -g" check-unit check-fixtures
+	$(MAKE) B=$(B)/san SAN=1 CFLAGS="-O1 -g" check-unit check-fixtures
 
 check: check-unit check-fixtures check-san
 	@$(MAKE) --no-print-directory bench-smoke
