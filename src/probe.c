@@ -119,11 +119,24 @@ static int decode_kernel(struct sevslot_ctx *ctx, const struct sv_raw *raw, stru
 	return 0;
 }
 
+/*
+ * Give up every capability once the sources are open. An unprivileged
+ * process has none to give up; the bounding set is cleared too when the
+ * process may (CAP_SETPCAP), so nothing can be regained through exec.
+ */
 static int drop_caps(struct sevslot_ctx *ctx)
 {
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+	bool bounding;
+
+	if (capng_get_caps_process() < 0)
+		return sv_fail(ctx, -EPERM, "cannot read this process's capabilities");
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
+		return 0;
+	bounding = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	capng_clear(bounding ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS);
+	if (capng_apply(bounding ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
 		return sv_fail(ctx, -EPERM, "cannot drop capabilities");
+	dbg(ctx, "dropped all capabilities before parsing");
 	return 0;
 }
 
