@@ -215,6 +215,207 @@ int sevslot_snapshot(struct sevslot_ctx *ctx, const char *dir);
 int sevslot_host_to_text(const struct sevslot_host *host, char **out);
 int sevslot_host_to_json(const struct sevslot_host *host, char **out);
 
+/* ----------------------------------------------------------------- config */
+
+/*
+ * The configuration file, INI style (DESIGN.md, "Config"):
+ *
+ *   [ledger]
+ *   path = /var/lib/sevslot/ledger.db
+ *   busy_timeout_ms = 5000
+ *   [pool.sev]            (also pool.sev_es, pool.sev_snp)
+ *   limit = auto          (or a number of slots)
+ *   reserved = 0
+ *
+ * A plain struct the library allocates; unknown sections and keys are errors,
+ * so that a typo does not silently leave a default in force.
+ */
+#define SEVSLOT_CONFIG_PATH "/etc/sevslot/sevslot.conf"
+#define SEVSLOT_BUSY_TIMEOUT_MS 5000
+
+struct sevslot_pool_policy {
+	int64_t limit;              /* -1: auto (what the host reports) */
+	uint32_t reserved;          /* slots kept back from the ledger */
+};
+
+struct sevslot_config {
+	char *ledger_path;          /* [ledger] path, or NULL */
+	unsigned busy_timeout_ms;   /* [ledger] busy_timeout_ms */
+	struct sevslot_pool_policy pools[SEVSLOT_POOL_COUNT];
+};
+
+/*
+ * Read the configuration at `path`; NULL means SEVSLOT_CONFIG_PATH, which may
+ * be absent (defaults apply). A named file that is absent fails with -ENOENT.
+ * A malformed file fails with -EINVAL and "FILE:LINE: reason" in
+ * sevslot_errmsg(ctx).
+ */
+int sevslot_config_load(struct sevslot_ctx *ctx, const char *path, struct sevslot_config **out);
+void sevslot_config_free(struct sevslot_config *config);
+/*
+ * Effective capacity of a pool: the probe's capacity, capped by the pool's
+ * `limit`, less `reserved` (never below 0). `config` may be NULL.
+ */
+uint32_t sevslot_effective_capacity(const struct sevslot_host *host,
+				    const struct sevslot_config *config, enum sevslot_pool_id pool);
+
+/* ----------------------------------------------------------------- ledger */
+
+/*
+ * The slot ledger: a SQLite database (WAL mode) recording which consumer holds
+ * which slot of which pool. Schema and operators' views in README.md.
+ *
+ * Errors: every call returns 0 or a negative errno, and keeps a one-line
+ * message naming the ledger on the handle (sevslot_ledger_errmsg):
+ *   -EINVAL   consumer id not 1..255 bytes of printable ASCII without spaces
+ *   -EEXIST   the consumer holds a slot of another model
+ *   -ENODEV   this host cannot run guests of the requested model
+ *   -EAGAIN   the pool is full (or over a capacity that shrank)
+ *   -EBUSY    the ledger was still locked after the busy timeout and retries
+ *   -EBADMSG  the file is not a sevslot ledger (foreign application_id, not
+ *             SQLite) or was written by a newer sevslot; it is left untouched
+ *   -EROFS, -EACCES  no permission to write (or the handle is read-only)
+ *   -ENOSPC   the file system is full;  -EIO  I/O error or corruption
+ * A failed write changes nothing: each write is one transaction.
+ *
+ * Thread-safety: a handle may be used by one thread at a time. Any number of
+ * handles, in any threads and processes, may use one ledger at once: SQLite's
+ * locks serialise the writers (each write is one BEGIN IMMEDIATE transaction)
+ * and readers never block them. The handle borrows `ctx`, which must outlive
+ * it and must not be used by another thread while the handle is in use.
+ */
+#define SEVSLOT_LEDGER_PATH "/var/lib/sevslot/ledger.db"
+
+/* Open flags. */
+#define SEVSLOT_LEDGER_READONLY (1u << 0) /* never write: no creation, no
+					     capacity refresh, no allocation */
+
+struct sevslot_ledger;
+
+/* One allocation: a consumer holding a slot. */
+struct sevslot_allocation {
+	char consumer[256];
+	enum sevslot_model model;
+	enum sevslot_pool_id pool;
+	uint32_t slot;              /* 0..capacity-1, lowest free when given */
+	char allocated_at[32];      /* UTC, "2026-11-26T08:07:19.123Z" */
+	char boot_id[40];           /* the kernel boot it was given in ("" unknown) */
+};
+
+struct sevslot_pool_usage {
+	uint32_t capacity;          /* effective capacity when last refreshed */
+	uint32_t allocated;
+	uint32_t free;              /* 0 when over capacity */
+};
+
+/*
+ * Open the ledger at `path` (NULL: config's [ledger] path, else
+ * SEVSLOT_LEDGER_PATH). Unless READONLY, it is created on first use (its
+ * directory 02770 and files 0660, group `sevslot` when that group exists),
+ * migrated to the current schema, and each pool's capacity is refreshed from
+ * a capacity-only probe of `ctx` (CPUID, kvm_amd parameters, misc.capacity;
+ * never a firmware command) and `config` (NULL: defaults).
+ *
+ * Like sqlite3_open, *out is set even on failure (NULL only when out of
+ * memory) so that the message can be read; close it in every case.
+ */
+int sevslot_ledger_open(struct sevslot_ctx *ctx, const char *path,
+			const struct sevslot_config *config, unsigned flags,
+			struct sevslot_ledger **out);
+void sevslot_ledger_close(struct sevslot_ledger *ledger);
+/* The last failure on this handle ("" if none); takes NULL. */
+const char *sevslot_ledger_errmsg(const struct sevslot_ledger *ledger);
+/* The path the handle opened. */
+const char *sevslot_ledger_path(const struct sevslot_ledger *ledger);
+
+/* True when `consumer` is 1..255 bytes of printable ASCII without spaces. */
+bool sevslot_consumer_is_valid(const char *consumer);
+
+/*
+ * Give `consumer` the lowest free slot of the pool `model` draws on. Calling
+ * again with the same consumer and model returns the same slot with
+ * *created false. `out` and `created` may be NULL.
+ */
+int sevslot_ledger_allocate(struct sevslot_ledger *ledger, const char *consumer,
+			    enum sevslot_model model, struct sevslot_allocation *out,
+			    bool *created);
+/* Free the consumer's slot; succeeds either way, *released says whether it held one. */
+int sevslot_ledger_release(struct sevslot_ledger *ledger, const char *consumer, bool *released);
+/* The consumer's allocation; -ENOENT when it holds none. */
+int sevslot_ledger_lookup(struct sevslot_ledger *ledger, const char *consumer,
+			  struct sevslot_allocation *out);
+
+/* Called once per allocation; a non-zero return stops the iteration. */
+typedef int (*sevslot_allocation_fn)(const struct sevslot_allocation *alloc, void *data);
+
+/*
+ * Visit every allocation, ordered by pool and slot, in one consistent
+ * snapshot. Returns 0, the callback's non-zero value if it stopped, or a
+ * negative errno.
+ */
+int sevslot_ledger_foreach(struct sevslot_ledger *ledger, sevslot_allocation_fn fn, void *data);
+/* Capacity, allocated and free slots of every pool, indexed by sevslot_pool_id. */
+int sevslot_ledger_usage(struct sevslot_ledger *ledger,
+			 struct sevslot_pool_usage out[SEVSLOT_POOL_COUNT]);
+
+#define SEVSLOT_RECONCILE_DRY_RUN (1u << 0)
+
+/*
+ * Release, in one transaction, every allocation whose consumer is not among
+ * the `n_live` ids in `live`, journaling each. `fn` (may be NULL) is then
+ * called for each allocation released, or that would be with DRY_RUN, which
+ * writes nothing.
+ */
+int sevslot_ledger_reconcile(struct sevslot_ledger *ledger, const char *const *live,
+			     size_t n_live, unsigned flags, sevslot_allocation_fn fn, void *data);
+
+/* ------------------------------------------------------------------ audit */
+
+enum sevslot_finding_kind {
+	SEVSLOT_FINDING_STALE_BOOT,    /* allocation given in an earlier boot */
+	SEVSLOT_FINDING_OVER_CAPACITY, /* pool holds more than its capacity */
+	SEVSLOT_FINDING_LEDGER_AHEAD,  /* ledger holds more than the host runs */
+	SEVSLOT_FINDING_HOST_AHEAD,    /* host runs more than the ledger holds */
+};
+
+struct sevslot_finding {
+	enum sevslot_finding_kind kind;
+	const char *source;         /* "boot_id", "capacity", "misc.current",
+				       "firmware", "snp_firmware" */
+	int pool;                   /* enum sevslot_pool_id, or -1 */
+	char consumer[256];         /* STALE_BOOT: whose allocation; else "" */
+	int64_t ledger, host;       /* the two numbers compared */
+	char message[384];
+};
+
+/* One comparison of the ledger with a count the kernel or firmware keeps. */
+struct sevslot_audit_count {
+	const char *source;         /* "misc.current", "firmware", "snp_firmware" */
+	int pool;                   /* enum sevslot_pool_id, or -1 */
+	int64_t ledger;
+	int64_t host;               /* -1: could not be read here */
+};
+
+struct sevslot_audit {
+	bool consistent;            /* no finding */
+	struct sevslot_pool_usage pools[SEVSLOT_POOL_COUNT];
+	uint32_t host_capacity[SEVSLOT_POOL_COUNT]; /* effective, from `host` */
+	size_t n_counts;
+	struct sevslot_audit_count counts[8];
+	size_t n_findings;
+	struct sevslot_finding *findings;
+};
+
+/*
+ * Compare the ledger with `host`, a full probe (firmware included): in-use
+ * counts per pool (misc.current), the firmware's SEV and SNP guest counts,
+ * allocations from an earlier boot and pools over capacity. Counts the host
+ * cannot give are reported as -1 and are not drift.
+ */
+int sevslot_ledger_audit(struct sevslot_ledger *ledger, const struct sevslot_host *host,
+			 struct sevslot_audit **out);
+void sevslot_audit_free(struct sevslot_audit *audit);
+
 #ifdef __cplusplus
 }
 #endif
