@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Time whole processes, interleaved so that ratios between them hold on a
+ * noisy machine:
+ *
+ *   spawn ROUNDS WARMUP CMD1 ARGS... ::: CMD2 ARGS... [::: ...]
+ *
+ * Each round runs every command once (in reverse order on odd rounds), with
+ * stdin, stdout and stderr on /dev/null. "{i}" in an argument becomes the
+ * round number (warm-up rounds count from ROUNDS on), so a command can
+ * allocate a fresh consumer each time. Prints one line per command:
+ * "cmd K exit E ns T1 T2 ...", E being the first exit status seen (or -SIG).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+extern char **environ;
+
+struct cmd {
+	char **argv;      /* template, NULL-terminated */
+	int argc;
+	char **run;       /* argv with {i} substituted */
+	int exit_code;
+	int exit_mixed;   /* some run exited differently from the first */
+	uint64_t *ns;
+};
+
+/* Substitute "{i}" in the template for round `i`. */
+static void expand(struct cmd *c, long i)
+{
+	for (int a = 0; a < c->argc; a++) {
+		const char *t = c->argv[a], *p = strstr(t, "{i}");
+
+		free(c->run[a]);
+		if (p == NULL) {
+			c->run[a] = strdup(t);
+		} else {
+			size_t n = strlen(t) + 32;
+
+			c->run[a] = malloc(n);
+			if (c->run[a] != NULL)
+				snprintf(c->run[a], n, "%.*s%ld%s", (int)(p - t), t, i, p + 3);
+		}
+		if (c->run[a] == NULL)
+			die("out of memory");
+	}
+	c->run[c->argc] = NULL;
+}
+
+static int run_once(struct cmd *c, posix_spawn_file_actions_t *fa, uint64_t *ns)
+{
+	uint64_t t0 = now_ns();
+	pid_t pid;
+	int st, err;
+
+	err = posix_spawn(&pid, c->run[0], fa, NULL, c->run, environ);
+	if (err != 0)
+		die("spawn %s: %s", c->run[0], strerror(err));
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+	*ns = now_ns() - t0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+}
+
+int main(int argc, char **argv)
+{
+	posix_spawn_file_actions_t fa;
+	struct cmd cmds[16];
+	int ncmd = 0;
+	long rounds, warm;
+
+	if (argc < 4)
+		die("usage: spawn ROUNDS WARMUP CMD ARGS... [::: CMD ARGS...]");
+	rounds = atol(argv[1]);
+	warm = atol(argv[2]);
+	for (int a = 3; a < argc;) {
+		int b = a;
+
+		if (ncmd == (int)(sizeof(cmds) / sizeof(cmds[0])))
+			die("too many commands");
+		while (b < argc && strcmp(argv[b], ":::") != 0)
+			b++;
+		if (b == a)
+			die("empty command");
+		cmds[ncmd] = (struct cmd){ .argv = argv + a, .argc = b - a, .exit_code = -1000 };
+		cmds[ncmd].run = calloc((size_t)(b - a + 1), sizeof(char *));
+		cmds[ncmd].ns = calloc((size_t)rounds + 1, sizeof(uint64_t));
+		if (cmds[ncmd].run == NULL || cmds[ncmd].ns == NULL)
+			die("out of memory");
+		ncmd++;
+		a = b + 1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+
+	for (long r = -warm; r < rounds; r++) {
+		for (int j = 0; j < ncmd; j++) {
+			struct cmd *c = &cmds[(r & 1) ? ncmd - 1 - j : j];
+			uint64_t ns;
+			int code;
+
+			expand(c, r < 0 ? rounds - r - 1 : r);
+			code = run_once(c, &fa, &ns);
+			if (r < 0)
+				continue;
+			if (c->exit_code == -1000)
+				c->exit_code = code;
+			else if (code != c->exit_code)
+				c->exit_mixed = 1;
+			c->ns[r] = ns;
+		}
+	}
+	for (int k = 0; k < ncmd; k++) {
+		printf("cmd %d exit %d%s ns", k, cmds[k].exit_code, cmds[k].exit_mixed ? " mixed" : "");
+		for (long r = 0; r < rounds; r++)
+			printf(" %llu", (unsigned long long)cmds[k].ns[r]);
+		putchar('\n');
+	}
+	return 0;
+}
