@@ -121,12 +121,19 @@ check-hw: all
 
 # ---------------------------------------------------------------- benchmarks
 # Programs that tools/bench drives, linked against the static library.
-BENCH_PROGS := spawn probe_inproc
+# The ledger's programs join once the ledger is there.
+BENCH_PROGS := spawn probe_inproc $(if $(wildcard src/ledger.c),alloc_inproc hammer growth)
 BENCH_BIN   := $(BENCH_PROGS:%=$(B)/bench/%)
 
 $(B)/bench/%: bench/%.c bench/bench.h $(B)/libsevslot.a
 	@mkdir -p $(dir $@)
 	$(CC) $(REAL_CFLAGS) -Ibench -o $@ $< $(B)/libsevslot.a $(PKG_LIBS) $(REAL_LDFLAGS)
+
+$(B)/bench/alloc_inproc: bench/alloc_inproc.c bench/raw_sqlite.c bench/raw_sqlite.h bench/bench.h \
+		$(B)/libsevslot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(REAL_CFLAGS) -Ibench -o $@ bench/alloc_inproc.c bench/raw_sqlite.c \
+		$(B)/libsevslot.a $(PKG_LIBS) $(REAL_LDFLAGS)
 
 bench-progs: all $(BENCH_BIN)
 
