@@ -222,12 +222,17 @@ void sv_cpuid_decode(const struct sv_cpuid_table *t, struct sevslot_cpu *cpu)
 		if (cpu->vendor[i] != '\0' && (cpu->vendor[i] < 0x20 || cpu->vendor[i] > 0x7e))
 			cpu->vendor[i] = '?';
 
+	/*
+	 * As Linux's x86_family()/x86_model(): AMD extends the model only in
+	 * family 0xF, Intel also in family 6; no AMD part has family 6 with a
+	 * non-zero extended model, so one rule serves both.
+	 */
 	cpu->family = base_family;
 	cpu->model = (sig >> 4) & 0xF;
-	if (base_family == 0xF) {
+	if (base_family == 0xF)
 		cpu->family += (sig >> 20) & 0xFF;
+	if (base_family == 0xF || base_family == 0x6)
 		cpu->model |= ((sig >> 16) & 0xF) << 4;
-	}
 	cpu->stepping = sig & 0xF;
 	cpu->max_ext_leaf = reg(t, 0x80000000u, 0);
 
