@@ -43,7 +43,11 @@ static void read_misc(struct sevslot_ctx *ctx, struct sv_raw *raw, bool current)
 	if (raw->misc_capacity.err == -ENOENT) {
 		sv_read(ctx, "sys/fs/cgroup/misc/misc.capacity", SYSFS_MAX, false,
 			&raw->misc_capacity);
-		raw->misc_version = raw->misc_capacity.err == 0 ? 1 : 2;
+		/*
+		 * v1 as soon as the file is there, readable or not, so that a
+		 * failure names the file that exists.
+		 */
+		raw->misc_version = raw->misc_capacity.err != -ENOENT ? 1 : 2;
 	}
 	if (!current)
 		return;

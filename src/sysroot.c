@@ -52,7 +52,11 @@ void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_
 	int fd;
 
 	memset(out, 0, sizeof(*out));
-	fd = sv_open(ctx, path, O_RDONLY);
+	/*
+	 * O_NONBLOCK: a FIFO placed in a sysroot reads as empty instead of
+	 * blocking the probe; regular, sysfs and procfs files ignore it.
+	 */
+	fd = sv_open(ctx, path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0) {
 		out->err = fd;
 		return;
