@@ -85,6 +85,7 @@ static int leaf_device(void *arg, uint32_t leaf, uint32_t r[4])
 int sv_cpuid_read(struct sevslot_ctx *ctx, struct sv_cpuid_table *t)
 {
 	static const char path[] = "dev/cpu/0/cpuid";
+	const size_t max = 1 << 20;
 	char why[160];
 	struct sv_buf buf;
 	int err, fd;
@@ -94,13 +95,21 @@ int sv_cpuid_read(struct sevslot_ctx *ctx, struct sv_cpuid_table *t)
 
 	switch (sv_stat(ctx, path, &err)) {
 	case SV_REGULAR:
-		sv_read(ctx, path, 1 << 20, false, &buf);
+		/*
+		 * A recording the user named that cannot be used fails the probe:
+		 * carrying on would report "CPUID was not recorded" instead.
+		 */
+		sv_read(ctx, path, max, false, &buf);
+		if (buf.err == -EFBIG)
+			return sv_fail(ctx, -EBADMSG, "%s/%s: larger than %zu bytes: not a CPUID recording",
+				       ctx->sysroot, path, max);
 		if (buf.err < 0)
-			return sv_fail(ctx, buf.err, "%s: %s", path, strerror(-buf.err));
+			return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path,
+				       strerror(-buf.err));
 		err = sv_cpuid_parse_recording(buf.data, buf.len, t, why, sizeof(why));
 		sv_buf_release(&buf);
 		if (err < 0)
-			return sv_fail(ctx, err, "%s: %s", path, why);
+			return sv_fail(ctx, err, "%s/%s: %s", ctx->sysroot, path, why);
 		return 0;
 	case SV_CHARDEV:
 		fd = sv_open(ctx, path, O_RDONLY);
@@ -113,7 +122,8 @@ int sv_cpuid_read(struct sevslot_ctx *ctx, struct sv_cpuid_table *t)
 		memset(t, 0, sizeof(*t));
 		return err;
 	default:
-		return sv_fail(ctx, -EBADMSG, "%s: neither a recording nor a device", path);
+		return sv_fail(ctx, -EBADMSG, "%s/%s: neither a recording nor a device", ctx->sysroot,
+			       path);
 	}
 }
 

@@ -60,6 +60,7 @@ int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t 
 int sv_msr_read(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
 {
 	static const char path[] = "dev/cpu/0/msr";
+	const size_t max = 64 * 1024;
 	struct sv_buf buf;
 	char why[128];
 	int err, fd;
@@ -69,13 +70,21 @@ int sv_msr_read(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
 	if (kind == SV_ABSENT)
 		return err;
 	if (kind == SV_REGULAR && !ctx->live) {
-		sv_read(ctx, path, 64 * 1024, false, &buf);
+		/*
+		 * As for the other recordings: one that is there but unusable is
+		 * bad input, not an MSR the kernel refused to read.
+		 */
+		sv_read(ctx, path, max, false, &buf);
+		if (buf.err == -EFBIG)
+			return sv_fail(ctx, -EBADMSG, "%s/%s: larger than %zu bytes: not an MSR recording",
+				       ctx->sysroot, path, max);
 		if (buf.err < 0)
-			return buf.err;
+			return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path,
+				       strerror(-buf.err));
 		err = sv_msr_parse_recording(buf.data, buf.len, reg, out, why, sizeof(why));
 		sv_buf_release(&buf);
 		if (err == -EBADMSG)
-			return sv_fail(ctx, err, "%s: %s", path, why);
+			return sv_fail(ctx, err, "%s/%s: %s", ctx->sysroot, path, why);
 		return err;
 	}
 	if (kind != SV_CHARDEV)

@@ -56,18 +56,22 @@ static const struct {
 
 static int read_recording(struct sevslot_ctx *ctx, const char *path, struct sv_raw *raw)
 {
+	const size_t max = 64 * 1024;
 	char why[192];
 	struct sv_buf buf;
 	int err;
 
-	sv_read(ctx, path, 64 * 1024, false, &buf);
+	sv_read(ctx, path, max, false, &buf);
+	if (buf.err == -EFBIG)
+		return sv_fail(ctx, -EBADMSG, "%s/%s: larger than %zu bytes: not a /dev/sev recording",
+			       ctx->sysroot, path, max);
 	if (buf.err < 0)
-		return sv_fail(ctx, -EBADMSG, "%s: %s", path, strerror(-buf.err));
+		return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path, strerror(-buf.err));
 	err = sv_psp_parse_recording(buf.data, buf.len, &raw->status, &raw->snp_status, why,
 				     sizeof(why));
 	sv_buf_release(&buf);
 	if (err < 0)
-		return sv_fail(ctx, err, "%s: %s", path, why);
+		return sv_fail(ctx, err, "%s/%s: %s", ctx->sysroot, path, why);
 	return 0;
 }
 
