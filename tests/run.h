@@ -7,6 +7,7 @@
 #ifndef SEVSLOT_TEST_RUN_H
 #define SEVSLOT_TEST_RUN_H
 
+#include <stdbool.h>
 #include <sys/wait.h>
 
 #define assert_contains(hay, needle)                                                       \
@@ -74,7 +75,7 @@ static inline char *r_slurp(int fd)
  * added to this process's environment; capture both streams through files so
  * that a chatty child never blocks on a full pipe.
  */
-static inline struct r_result r_run_env(char *const argv[], char *const env[])
+static inline struct r_result r_run_env(const char *const argv[], char *const env[])
 {
 	char outp[] = "/tmp/sevslot-out-XXXXXX", errp[] = "/tmp/sevslot-err-XXXXXX";
 	int outfd = mkstemp(outp), errfd = mkstemp(errp), status;
@@ -90,9 +91,13 @@ static inline struct r_result r_run_env(char *const argv[], char *const env[])
 	if (pid == 0) {
 		dup2(outfd, 1);
 		dup2(errfd, 2);
+		char *const *av;
+
+		/* execv's prototype predates const; it does not write argv. */
+		memcpy(&av, &argv, sizeof(av));
 		for (size_t i = 0; env != NULL && env[i] != NULL; i++)
 			putenv(env[i]);
-		execv(argv[0], argv);
+		execv(argv[0], av);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -107,7 +112,7 @@ static inline struct r_result r_run_env(char *const argv[], char *const env[])
 	return r;
 }
 
-static inline struct r_result r_run(char *const argv[])
+static inline struct r_result r_run(const char *const argv[])
 {
 	return r_run_env(argv, NULL);
 }
