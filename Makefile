@@ -108,6 +108,7 @@ check-unit: all $(TEST_BIN) $(SHIM_SO) headertest
 
 check-fixtures: all
 	@tests/fixtures.sh $(B)/sevslot
+	@python3 tests/fixtures/facts.py $(B)/sevslot
 
 # The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:
