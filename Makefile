@@ -142,10 +142,13 @@ bench-progs: all $(BENCH_BIN)
 bench-smoke: bench-progs
 	@if [ -x tools/bench ]; then tools/bench --smoke $(B); fi
 
-# The real run: optimised build, results table, build/bench.json.
+# The real run: optimised build, results table, build/bench.json. A second
+# build with the ledger at synchronous NORMAL feeds the durability comparison.
 bench:
 	$(MAKE) B=build/bench CFLAGS="-O2 -DNDEBUG" bench-progs
-	tools/bench build/bench
+	$(MAKE) B=build/bench-normal CFLAGS="-O2 -DNDEBUG -DSV_LEDGER_SYNCHRONOUS='\"NORMAL\"'" \
+		bench-progs
+	tools/bench --sync-normal build/bench-normal build/bench
 
 run: all
 	@echo "== sevslot probe (this host) =="

@@ -243,10 +243,11 @@ int main(int argc, char **argv)
 	}
 	qsort(all, n, sizeof(float), cmp_float);
 	printf("procs %d calls %llu acked %llu seconds %.3f ops_per_s %.1f p50_ms %.4f p99_ms %.4f"
-	       " busy %llu full %llu lost %llu errors %llu\n",
+	       " max_ms %.4f busy %llu full %llu lost %llu errors %llu\n",
 	       procs, (unsigned long long)calls, (unsigned long long)acked, (double)elapsed / 1e9,
 	       (double)acked * 1e9 / (double)elapsed, n ? all[n / 2] / 1e3 : 0.0,
-	       n ? all[(n * 99) / 100] / 1e3 : 0.0, (unsigned long long)busy,
+	       n ? all[(n * 99) / 100] / 1e3 : 0.0, n ? all[n - 1] / 1e3 : 0.0,
+	       (unsigned long long)busy,
 	       (unsigned long long)full,
 	       (unsigned long long)lost_operations(argv[2], ws, procs),
 	       (unsigned long long)errors);

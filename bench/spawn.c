@@ -34,24 +34,32 @@ struct cmd {
 	uint64_t *ns;
 };
 
-/* Substitute "{i}" in the template for round `i`. */
+/* Substitute every "{i}" in the template for round `i`. */
 static void expand(struct cmd *c, long i)
 {
+	char num[24];
+
+	snprintf(num, sizeof(num), "%ld", i);
 	for (int a = 0; a < c->argc; a++) {
-		const char *t = c->argv[a], *p = strstr(t, "{i}");
+		const char *t = c->argv[a], *p;
+		size_t n = 1;
+		char *o;
 
+		for (p = t; (p = strstr(p, "{i}")) != NULL; p += 3)
+			n += strlen(num);
+		n += strlen(t);
 		free(c->run[a]);
-		if (p == NULL) {
-			c->run[a] = strdup(t);
-		} else {
-			size_t n = strlen(t) + 32;
-
-			c->run[a] = malloc(n);
-			if (c->run[a] != NULL)
-				snprintf(c->run[a], n, "%.*s%ld%s", (int)(p - t), t, i, p + 3);
-		}
-		if (c->run[a] == NULL)
+		c->run[a] = o = malloc(n);
+		if (o == NULL)
 			die("out of memory");
+		while ((p = strstr(t, "{i}")) != NULL) {
+			memcpy(o, t, (size_t)(p - t));
+			o += p - t;
+			memcpy(o, num, strlen(num));
+			o += strlen(num);
+			t = p + 3;
+		}
+		strcpy(o, t);
 	}
 	c->run[c->argc] = NULL;
 }
