@@ -17,6 +17,7 @@
 
 struct writer {
 	struct sevslot_ctx *ctx;
+	const char *dir;           /* as the caller named it, for messages */
 	int dirfd;
 	int err;
 };
@@ -41,15 +42,17 @@ static int make_parents(struct writer *w, const char *path)
 static void put(struct writer *w, const char *path, const void *data, size_t len)
 {
 	const char *p = data;
-	int fd, err;
+	int fd = -1, err;
 
 	if (w->err < 0)
 		return;
 	err = make_parents(w, path);
-	fd = err < 0 ? err : openat(w->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		w->err = sv_fail(w->ctx, fd == -1 ? -errno : fd, "snapshot: cannot create %s: %s", path,
-				 strerror(fd == -1 ? errno : -fd));
+	if (err == 0) {
+		fd = openat(w->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		err = fd < 0 ? -errno : 0;
+	}
+	if (err < 0) {
+		w->err = sv_fail(w->ctx, err, "cannot create %s/%s: %s", w->dir, path, strerror(-err));
 		return;
 	}
 	while (len > 0) {
@@ -58,14 +61,16 @@ static void put(struct writer *w, const char *path, const void *data, size_t len
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			w->err = sv_fail(w->ctx, -EIO, "snapshot: cannot write %s", path);
+			w->err = sv_fail(w->ctx, -EIO, "cannot write %s/%s: %s", w->dir, path,
+					 strerror(n < 0 ? errno : EIO));
 			break;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
 	if (close(fd) < 0 && w->err == 0)
-		w->err = sv_fail(w->ctx, -EIO, "snapshot: cannot write %s", path);
+		w->err = sv_fail(w->ctx, -EIO, "cannot write %s/%s: %s", w->dir, path,
+				 strerror(errno));
 }
 
 static void put_buf(struct writer *w, const char *path, const struct sv_buf *b)
@@ -133,23 +138,27 @@ static int open_empty_dir(struct sevslot_ctx *ctx, const char *dir)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd;
+	int fd, err;
 
+	/* Messages carry no "snapshot:" prefix: the caller adds its own. */
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return sv_fail(ctx, -errno, "snapshot: cannot create %s: %s", dir, strerror(errno));
+		return sv_fail(ctx, -errno, "cannot create %s: %s", dir, strerror(errno));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return sv_fail(ctx, -errno, "snapshot: cannot open %s: %s", dir, strerror(errno));
+		return sv_fail(ctx, -errno, "cannot open %s: %s", dir, strerror(errno));
 	d = fdopendir(dup(fd));
 	if (d == NULL) {
+		err = -errno;
 		close(fd);
-		return sv_fail(ctx, -errno, "snapshot: cannot read %s", dir);
+		return sv_fail(ctx, err, "cannot read %s: %s", dir, strerror(-err));
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
 			closedir(d);
 			close(fd);
-			return sv_fail(ctx, -EEXIST, "snapshot: %s is not empty", dir);
+			return sv_fail(ctx, -EEXIST,
+				       "%s is not empty: a snapshot goes into a new or empty directory",
+				       dir);
 		}
 	}
 	closedir(d);
@@ -159,7 +168,7 @@ static int open_empty_dir(struct sevslot_ctx *ctx, const char *dir)
 SEVSLOT_EXPORT int sevslot_snapshot(struct sevslot_ctx *ctx, const char *dir)
 {
 	static const char params[] = "sys/module/kvm_amd/parameters/";
-	struct writer w = { .ctx = ctx };
+	struct writer w = { .ctx = ctx, .dir = dir };
 	struct sv_raw *raw;
 	char path[128];
 	int err;
