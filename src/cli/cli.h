@@ -42,4 +42,45 @@ void cli_puts(const char *s);
 int cmd_probe(struct cli *cli, int argc, char **argv);
 int cmd_snapshot(struct cli *cli, int argc, char **argv);
 
+/* ------------------------------------------------- ledger commands (ledger.c) */
+
+struct json_object;
+
+/* A command's own option: --name (with a value when `value` is set). */
+struct cli_opt {
+	const char *name;
+	int key;               /* getopt value; not 'j' or 'h' */
+	const char **value;    /* set to the option's argument */
+	bool *flag;            /* set to true when given */
+};
+
+const struct cli_command *cli_command_named(const char *name);
+/*
+ * Parse --json, --help and `extra` (NULL-name terminated). Returns -1 to go
+ * on, with argc/argv past the options, or an exit code (help printed: 0).
+ */
+int cli_getopt(struct cli *cli, int *argc, char ***argv, const char *name,
+	       const struct cli_opt *extra, const char *help);
+/*
+ * Load the configuration and open the ledger for writing; when that is not
+ * permitted and `may_read_only`, read-only. Returns -1 on success, else the
+ * exit code after printing why.
+ */
+int cli_open_ledger(struct cli *cli, bool may_read_only, struct sevslot_config **config,
+		    struct sevslot_ledger **ledger);
+void cli_close_ledger(struct sevslot_config *config, struct sevslot_ledger *ledger);
+/* Report a ledger failure: its message, and the exit code its errno maps to. */
+int cli_ledger_fail(const struct sevslot_ledger *ledger, int err);
+/* Report a configuration failure: exit 78, or 70 when out of memory. */
+int cli_config_fail(struct cli *cli, int err);
+struct json_object *cli_json_allocation(const struct sevslot_allocation *a);
+/* Print and free a JSON object: one line, or indented when `pretty`. */
+void cli_json_print(struct json_object *o, bool pretty);
+
+int cmd_allocate(struct cli *cli, int argc, char **argv);
+int cmd_release(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_audit(struct cli *cli, int argc, char **argv);
+int cmd_reconcile(struct cli *cli, int argc, char **argv);
+
 #endif

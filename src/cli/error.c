@@ -35,15 +35,15 @@ int cli_exit_code(int err)
 	case -ENODEV:
 	case -EOPNOTSUPP:
 		return EX_UNAVAILABLE;
-	case -ENOSPC:
-	case -EBUSY:
-	case -EAGAIN:
+	case -EBUSY:       /* ledger still locked after the busy timeout */
+	case -EAGAIN:      /* pool full */
 		return EX_TEMPFAIL;
 	case -EACCES:
 	case -EPERM:
 	case -EROFS:
 		return EX_NOPERM;
 	case -EIO:
+	case -ENOSPC:      /* the ledger's file system is full */
 	case -ENOENT:
 	case -ENOTDIR:
 	case -EFBIG:
@@ -59,4 +59,24 @@ int cli_fail(struct cli *cli, int err, const char *what)
 	if (msg[0] != '\0')
 		return cli_error(cli_exit_code(err), "%s: %s", what, msg);
 	return cli_error(cli_exit_code(err), "%s: %s", what, strerror(-err));
+}
+
+int cli_ledger_fail(const struct sevslot_ledger *ledger, int err)
+{
+	const char *msg = sevslot_ledger_errmsg(ledger);
+
+	if (msg[0] != '\0')
+		return cli_error(cli_exit_code(err), "%s", msg);
+	return cli_error(cli_exit_code(err), "ledger: %s", strerror(-err));
+}
+
+int cli_config_fail(struct cli *cli, int err)
+{
+	const char *msg = sevslot_errmsg(cli->ctx);
+
+	if (err == -ENOMEM)
+		return cli_error(EX_SOFTWARE, "config: out of memory");
+	if (msg[0] == '\0')
+		msg = strerror(-err);
+	return cli_error(EX_CONFIG, "config %s; fix it, or name another file with --config", msg);
 }

@@ -16,6 +16,15 @@ const struct cli_command cli_commands[] = {
 	  cmd_probe },
 	{ "snapshot", "DIR", "record this host's kernel interfaces into DIR (a sysroot)",
 	  cmd_snapshot },
+	{ "allocate", "CONSUMER [--model MODEL]",
+	  "give CONSUMER the lowest free slot of MODEL's pool (default amd-sev)", cmd_allocate },
+	{ "release", "CONSUMER", "free CONSUMER's slot (exit 0 whether or not it held one)",
+	  cmd_release },
+	{ "list", "[--json]", "each pool's capacity and use, and every allocation", cmd_list },
+	{ "audit", "[--json]", "compare the ledger with the kernel and firmware (65 on drift)",
+	  cmd_audit },
+	{ "reconcile", "--live FILE [--dry-run]",
+	  "release every allocation whose consumer is not in FILE (- for stdin)", cmd_reconcile },
 	{ NULL, NULL, NULL, NULL },
 };
 

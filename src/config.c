@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Policy: the configuration file (INI style, DESIGN.md "Config") and the
+ * effective capacity of a pool under it. Unknown sections and keys are
+ * errors: a misspelt `limt = 4` must not leave a host unlimited.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger_int.h"
+
+#define MAX_BUSY_TIMEOUT_MS 3600000u /* an hour: anything longer is a typo */
+
+struct parser {
+	struct sevslot_ctx *ctx;
+	const char *file;
+	unsigned line;
+	int section;                 /* -1 none, 0 ledger, 1 + pool id */
+	unsigned seen;               /* bit per (section, key) already set */
+};
+
+static int bad(struct parser *p, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static int bad(struct parser *p, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return sv_fail(p->ctx, -EINVAL, "%s:%u: %s", p->file, p->line, why);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Cut a comment: '#' or ';' at the start or after white space. */
+static void cut_comment(char *s)
+{
+	for (char *c = s; *c != '\0'; c++) {
+		if ((*c == '#' || *c == ';') && (c == s || isspace((unsigned char)c[-1]))) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
+static int number(struct parser *p, const char *key, const char *v, uint64_t max, uint64_t *out)
+{
+	const char *end;
+
+	if (sv_parse_u64(v, &end, 10, out) < 0 || *end != '\0' || *out > max) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "%s must be a number from 0 to %llu", key,
+			 (unsigned long long)max);
+		return bad(p, "%s", what);
+	}
+	return 0;
+}
+
+static int once(struct parser *p, unsigned key)
+{
+	unsigned bit = 1u << (p->section * 4 + (int)key);
+
+	if (p->seen & bit)
+		return bad(p, "%s", "key set twice in this section");
+	p->seen |= bit;
+	return 0;
+}
+
+static int set(struct parser *p, struct sevslot_config *c, const char *key, const char *v)
+{
+	uint64_t n;
+	int err;
+
+	if (p->section < 0)
+		return bad(p, "'%s' before any [section]", key);
+	if (p->section == 0) {
+		if (strcmp(key, "path") == 0) {
+			if ((err = once(p, 0)) < 0)
+				return err;
+			if (v[0] != '/')
+				return bad(p, "%s", "path must be absolute");
+			free(c->ledger_path);
+			c->ledger_path = strdup(v);
+			return c->ledger_path == NULL ? -ENOMEM : 0;
+		}
+		if (strcmp(key, "busy_timeout_ms") == 0) {
+			if ((err = once(p, 1)) < 0 ||
+			    (err = number(p, key, v, MAX_BUSY_TIMEOUT_MS, &n)) < 0)
+				return err;
+			c->busy_timeout_ms = (unsigned)n;
+			return 0;
+		}
+		return bad(p, "unknown key '%s' in [ledger] (path, busy_timeout_ms)", key);
+	}
+
+	struct sevslot_pool_policy *pol = &c->pools[p->section - 1];
+
+	if (strcmp(key, "limit") == 0) {
+		if ((err = once(p, 0)) < 0)
+			return err;
+		if (strcmp(v, "auto") == 0) {
+			pol->limit = -1;
+			return 0;
+		}
+		if ((err = number(p, "limit (or auto)", v, UINT32_MAX, &n)) < 0)
+			return err;
+		pol->limit = (int64_t)n;
+		return 0;
+	}
+	if (strcmp(key, "reserved") == 0) {
+		if ((err = once(p, 1)) < 0 || (err = number(p, key, v, UINT32_MAX, &n)) < 0)
+			return err;
+		pol->reserved = (uint32_t)n;
+		return 0;
+	}
+	return bad(p, "unknown key '%s' in a [pool.*] section (limit, reserved)", key);
+}
+
+static int section(struct parser *p, char *s)
+{
+	size_t n = strlen(s);
+	enum sevslot_pool_id pool;
+
+	if (n < 2 || s[n - 1] != ']')
+		return bad(p, "%s", "a section header is [name]");
+	s[n - 1] = '\0';
+	s = trim(s + 1);
+	if (strcmp(s, "ledger") == 0) {
+		p->section = 0;
+		return 0;
+	}
+	if (strncmp(s, "pool.", 5) == 0 && sevslot_pool_from_name(s + 5, &pool) == 0) {
+		p->section = 1 + (int)pool;
+		return 0;
+	}
+	return bad(p, "unknown section [%s] (ledger, pool.sev, pool.sev_es, pool.sev_snp)", s);
+}
+
+static int parse(struct parser *p, FILE *f, struct sevslot_config *c)
+{
+	char *buf = NULL, *s, *eq;
+	size_t cap = 0;
+	ssize_t len;
+	int err = 0;
+
+	while ((len = getline(&buf, &cap, f)) >= 0) {
+		p->line++;
+		if (memchr(buf, '\0', (size_t)len) != NULL) {
+			err = bad(p, "%s", "binary data (a NUL byte)");
+			break;
+		}
+		cut_comment(buf);
+		s = trim(buf);
+		if (*s == '\0')
+			continue;
+		if (*s == '[') {
+			if ((err = section(p, s)) < 0)
+				break;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			err = bad(p, "expected 'key = value', got '%.80s'", s);
+			break;
+		}
+		*eq = '\0';
+		if (*trim(s) == '\0') {
+			err = bad(p, "%s", "a key is missing before '='");
+			break;
+		}
+		if (*trim(eq + 1) == '\0') {
+			err = bad(p, "no value for '%s'", trim(s));
+			break;
+		}
+		if ((err = set(p, c, trim(s), trim(eq + 1))) < 0)
+			break;
+	}
+	if (err == 0 && ferror(f))
+		err = sv_fail(p->ctx, -EIO, "%s: cannot read: %s", p->file, strerror(errno));
+	free(buf);
+	return err;
+}
+
+static void defaults(struct sevslot_config *c)
+{
+	c->busy_timeout_ms = SEVSLOT_BUSY_TIMEOUT_MS;
+	for (unsigned i = 0; i < SEVSLOT_POOL_COUNT; i++) {
+		c->pools[i].limit = -1;
+		c->pools[i].reserved = 0;
+	}
+}
+
+SEVSLOT_EXPORT int sevslot_config_load(struct sevslot_ctx *ctx, const char *path,
+				       struct sevslot_config **out)
+{
+	struct parser p = { .ctx = ctx, .file = path ? path : SEVSLOT_CONFIG_PATH, .section = -1 };
+	struct sevslot_config *c;
+	FILE *f;
+	int err;
+
+	*out = NULL;
+	ctx->errmsg[0] = '\0';
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	defaults(c);
+	f = fopen(p.file, "re");
+	if (f == NULL) {
+		err = -errno;
+		if (err == -ENOENT && path == NULL) {
+			*out = c;
+			return 0;
+		}
+		sevslot_config_free(c);
+		return sv_fail(ctx, err, "%s: %s", p.file, strerror(-err));
+	}
+	err = parse(&p, f, c);
+	fclose(f);
+	if (err < 0) {
+		sevslot_config_free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+SEVSLOT_EXPORT void sevslot_config_free(struct sevslot_config *config)
+{
+	if (config == NULL)
+		return;
+	free(config->ledger_path);
+	free(config);
+}
+
+uint32_t sv_effective_capacity(const struct sevslot_host *host,
+			       const struct sevslot_pool_policy *policy, enum sevslot_pool_id pool)
+{
+	uint32_t cap;
+
+	if ((unsigned)pool >= SEVSLOT_POOL_COUNT || !host->pools[pool].present)
+		return 0;
+	cap = host->pools[pool].capacity;
+	if (policy == NULL)
+		return cap;
+	if (policy->limit >= 0 && (uint64_t)policy->limit < cap)
+		cap = (uint32_t)policy->limit;
+	return cap > policy->reserved ? cap - policy->reserved : 0;
+}
+
+SEVSLOT_EXPORT uint32_t sevslot_effective_capacity(const struct sevslot_host *host,
+						   const struct sevslot_config *config,
+						   enum sevslot_pool_id pool)
+{
+	if ((unsigned)pool >= SEVSLOT_POOL_COUNT)
+		return 0;
+	return sv_effective_capacity(host, config ? &config->pools[pool] : NULL, pool);
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Opening the ledger: the file and its permissions, refusing a foreign file,
+ * WAL mode, the schema (ledger_migrate.c), and each pool's capacity from a
+ * capacity-only probe. Allocation lives in ledger_alloc.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ledger_int.h"
+
+/* The gid of group `sevslot`, or -1 when the host has no such group. */
+static gid_t ledger_gid(void)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (getgrnam_r(SV_LEDGER_GROUP, &gr, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return (gid_t)-1;
+	return gr.gr_gid;
+}
+
+/*
+ * Create the ledger's directory (the last component only) and an empty file,
+ * so that nobody outside the owner and group `sevslot` can open either:
+ * directory 02770, file 0660, whatever the umask. SQLite gives -wal and -shm
+ * the database file's mode and owner. An existing file is left as it is.
+ */
+static int create_files(struct sevslot_ledger *l)
+{
+	char *copy = strdup(l->path), *dir;
+	gid_t gid = ledger_gid();
+	int fd, err = 0;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	dir = dirname(copy);
+	/* Made 0700 first, opened up only once the group is right. */
+	if (mkdir(dir, 0700) == 0) {
+		/* Group first, then the mode: chown may clear the setgid bit. */
+		if (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) < 0)
+			dbg(l->ctx, "ledger: cannot give %s to group %s: %s", dir, SV_LEDGER_GROUP,
+			    strerror(errno));
+		if (chmod(dir, SV_LEDGER_DIR_MODE) < 0) {
+			err = sv_ledger_fail(l, -errno, "ledger %s: cannot chmod %s: %s", l->path,
+					     dir, strerror(errno));
+			goto out;
+		}
+	} else if (errno != EEXIST) {
+		err = -errno;
+		sv_ledger_fail(l, err, "ledger %s: cannot create directory %s: %s", l->path, dir,
+			       strerror(-err));
+		goto out;
+	}
+	fd = open(l->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, SV_LEDGER_FILE_MODE);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			goto out;
+		err = -errno;
+		sv_ledger_fail(l, err, "ledger %s: cannot create: %s%s", l->path, strerror(-err),
+			       err == -EACCES ? "; run as root or as a member of group " SV_LEDGER_GROUP : "");
+		goto out;
+	}
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
+		dbg(l->ctx, "ledger: cannot give %s to group %s: %s", l->path, SV_LEDGER_GROUP,
+		    strerror(errno));
+	if (fchmod(fd, SV_LEDGER_FILE_MODE) < 0)
+		err = sv_ledger_fail(l, -errno, "ledger %s: cannot chmod: %s", l->path, strerror(errno));
+	close(fd);
+out:
+	free(copy);
+	return err;
+}
+
+static int pragma_int(struct sevslot_ledger *l, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = sv_ledger_prepare(l, sql, &st)) < 0)
+		return err;
+	err = sv_ledger_step(l, st, "read the header");
+	if (err == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * Is this our file? Ours has our application_id; a file with no id, no
+ * schema and no version is new (ours to initialise). Anything else is
+ * refused before a single byte is written to it.
+ */
+static int check_identity(struct sevslot_ledger *l)
+{
+	int64_t app = 0, version = 0, objects = 0;
+	int err;
+
+	if ((err = pragma_int(l, "PRAGMA application_id", &app)) < 0 ||
+	    (err = pragma_int(l, "PRAGMA user_version", &version)) < 0 ||
+	    (err = pragma_int(l, "SELECT count(*) FROM sqlite_schema", &objects)) < 0) {
+		if (err == -EBADMSG)
+			return sv_ledger_fail(l, err, "ledger %s is not an SQLite database; "
+					      "refusing to touch it (move it away or name another --ledger)",
+					      l->path);
+		return err;
+	}
+	if ((uint32_t)app != SV_LEDGER_APPLICATION_ID && !(app == 0 && version == 0 && objects == 0))
+		return sv_ledger_fail(l, -EBADMSG, "ledger %s is an SQLite database of another "
+				      "application (application_id 0x%08x), not a sevslot ledger; "
+				      "left untouched", l->path, (unsigned)(uint32_t)app);
+	if (version > (int64_t)sv_ledger_latest_version())
+		return sv_ledger_fail(l, -EBADMSG, "ledger %s has schema version %lld, newer than "
+				      "this sevslot knows (%u); upgrade sevslot", l->path,
+				      (long long)version, sv_ledger_latest_version());
+	if (l->readonly && version < 1)
+		return sv_ledger_fail(l, -ENOENT, "ledger %s is empty: nothing was ever allocated",
+				      l->path);
+	l->schema_version = (unsigned)version;
+	return 0;
+}
+
+static int set_pragmas(struct sevslot_ledger *l)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	/* A file group members can write must not run their functions in our views. */
+	sqlite3_exec(l->db, "PRAGMA trusted_schema = OFF", NULL, NULL, NULL);
+	if (l->readonly)
+		return 0;
+	if ((err = sv_ledger_prepare(l, "PRAGMA journal_mode = WAL", &st)) < 0)
+		return err;
+	err = sv_ledger_step(l, st, "switch to WAL mode");
+	if (err == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0)
+		err = sv_ledger_fail(l, -EIO, "ledger %s: cannot use WAL mode (journal_mode %s); "
+				     "is it on a network file system?", l->path,
+				     (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (err < 0)
+		return err;
+	int rc = sqlite3_exec(l->db, "PRAGMA synchronous = " SV_LEDGER_SYNCHRONOUS, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sv_ledger_sqlite_fail(l, rc, "set synchronous");
+}
+
+/* ------------------------------------------------------------- capacity */
+
+struct refresh {
+	uint32_t probed[SEVSLOT_POOL_COUNT];
+	bool changed;
+};
+
+/* Does the pools table differ from what the probe and the config give? */
+static int read_pools(struct sevslot_ledger *l, void *arg)
+{
+	struct refresh *r = arg;
+	sqlite3_stmt *st;
+	enum sevslot_pool_id pool;
+	int err;
+
+	if ((err = sv_ledger_prepare(l, "SELECT pool, capacity, probed FROM pools", &st)) < 0)
+		return err;
+	while ((err = sv_ledger_step(l, st, "read pools")) == SQLITE_ROW) {
+		if (sevslot_pool_from_name((const char *)sqlite3_column_text(st, 0), &pool) < 0)
+			continue;
+		if (sqlite3_column_int64(st, 1) != l->capacity[pool] ||
+		    sqlite3_column_int64(st, 2) != r->probed[pool])
+			r->changed = true;
+	}
+	sqlite3_finalize(st);
+	return err < 0 ? err : 0;
+}
+
+static int write_pools(struct sevslot_ledger *l, void *arg)
+{
+	struct refresh *r = arg;
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	int err;
+
+	if ((err = sv_ledger_prepare(l, "SELECT p.capacity, p.probed, "
+				     "(SELECT count(*) FROM slots s WHERE s.pool = p.pool), "
+				     "(SELECT max(slot) FROM slots s WHERE s.pool = p.pool) "
+				     "FROM pools p WHERE p.pool = ?1", &sel)) < 0 ||
+	    (err = sv_ledger_prepare(l, "UPDATE pools SET capacity = ?2, probed = ?3, "
+				     "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+				     "WHERE pool = ?1", &upd)) < 0)
+		goto out;
+	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
+		const char *name = sevslot_pool_name(p);
+		int64_t old_cap, old_probed, count, max_slot;
+		char detail[256];
+		bool over;
+
+		sqlite3_reset(sel);
+		sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
+		if ((err = sv_ledger_step(l, sel, "read pools")) < 0)
+			goto out;
+		if (err != SQLITE_ROW)
+			continue;
+		old_cap = sqlite3_column_int64(sel, 0);
+		old_probed = sqlite3_column_int64(sel, 1);
+		count = sqlite3_column_int64(sel, 2);
+		max_slot = sqlite3_column_type(sel, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(sel, 3);
+		if (old_cap == l->capacity[p] && old_probed == r->probed[p])
+			continue;
+		sqlite3_reset(upd);
+		sqlite3_bind_text(upd, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, l->capacity[p]);
+		sqlite3_bind_int64(upd, 3, r->probed[p]);
+		if ((err = sv_ledger_step(l, upd, "update capacity")) < 0)
+			goto out;
+		over = count > (int64_t)l->capacity[p] || max_slot >= (int64_t)l->capacity[p];
+		snprintf(detail, sizeof(detail),
+			 "capacity %lld -> %u (host reports %u); %lld allocated%s", (long long)old_cap,
+			 l->capacity[p], r->probed[p], (long long)count,
+			 over ? ": over capacity, new allocations refused until back under" : "");
+		if ((err = sv_journal(l, "capacity", NULL, -1, (int)p, -1, over ? "over" : "changed",
+				      detail)) < 0)
+			goto out;
+		if (over)
+			sv_log(l->ctx, SEVSLOT_LOG_WARNING, "ledger %s: pool %s: %s", l->path, name,
+			       detail);
+	}
+	err = 0;
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return err;
+}
+
+/*
+ * Capacity per pool, from the probe (capacity only: never a firmware command)
+ * and the config. Written only when it changed, so that an unchanged host
+ * costs a read, not a write.
+ */
+static int refresh_capacity(struct sevslot_ledger *l)
+{
+	struct refresh r = { .changed = false };
+	int err;
+
+	err = sevslot_probe(l->ctx, SEVSLOT_PROBE_CAPACITY, &l->host);
+	if (err < 0)
+		return sv_ledger_fail(l, err, "ledger %s: cannot probe this host's capacity: %s",
+				      l->path, sevslot_errmsg(l->ctx));
+	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
+		r.probed[p] = l->host->pools[p].present ? l->host->pools[p].capacity : 0;
+		l->capacity[p] = sv_effective_capacity(l->host, &l->policy[p], p);
+	}
+	if ((err = sv_ledger_read(l, "read pools", read_pools, &r)) < 0)
+		return err;
+	if (!r.changed)
+		return 0;
+	return sv_ledger_write(l, "refresh capacity", write_pools, &r);
+}
+
+/* ---------------------------------------------------------------- open */
+
+static int do_open(struct sevslot_ledger *l)
+{
+	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+	int rc, err;
+
+	if (l->readonly) {
+		flags |= SQLITE_OPEN_READONLY;
+		if (access(l->path, F_OK) < 0)
+			return sv_ledger_fail(l, -errno, "ledger %s: %s%s", l->path, strerror(errno),
+					      errno == ENOENT ? " (nothing was ever allocated)" : "");
+	} else {
+		flags |= SQLITE_OPEN_READWRITE;
+		if ((err = create_files(l)) < 0)
+			return err;
+	}
+	rc = sqlite3_open_v2(l->path, &l->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		err = sv_ledger_errno(l->db, rc);
+		return sv_ledger_fail(l, err, "ledger %s: cannot open: %s%s", l->path,
+				      l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc),
+				      err == -EACCES ? "; run as root or as a member of group "
+				      SV_LEDGER_GROUP : "");
+	}
+	sqlite3_extended_result_codes(l->db, 1);
+	sqlite3_busy_timeout(l->db, (int)l->busy_timeout_ms);
+	if ((err = check_identity(l)) < 0 || (err = set_pragmas(l)) < 0)
+		return err;
+	if (l->readonly)
+		return 0;
+	if ((err = sv_ledger_migrate(l)) < 0)
+		return err;
+	return refresh_capacity(l);
+}
+
+SEVSLOT_EXPORT int sevslot_ledger_open(struct sevslot_ctx *ctx, const char *path,
+				       const struct sevslot_config *config, unsigned flags,
+				       struct sevslot_ledger **out)
+{
+	struct sevslot_ledger *l;
+	struct timespec ts;
+
+	*out = NULL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return -ENOMEM;
+	*out = l;
+	l->ctx = ctx;
+	l->readonly = (flags & SEVSLOT_LEDGER_READONLY) != 0;
+	l->busy_timeout_ms = config != NULL ? config->busy_timeout_ms : SEVSLOT_BUSY_TIMEOUT_MS;
+	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
+		l->policy[p].limit = config != NULL ? config->pools[p].limit : -1;
+		l->policy[p].reserved = config != NULL ? config->pools[p].reserved : 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	l->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)l;
+	if (l->rng == 0)
+		l->rng = 1;
+	if (path == NULL)
+		path = config != NULL && config->ledger_path != NULL ? config->ledger_path :
+								       SEVSLOT_LEDGER_PATH;
+	l->path = strdup(path);
+	if (l->path == NULL) {
+		snprintf(l->errmsg, sizeof(l->errmsg), "out of memory");
+		return -ENOMEM;
+	}
+	if (path[0] == '\0')
+		return sv_ledger_fail(l, -EINVAL, "ledger path is empty");
+	return do_open(l);
+}
+
+SEVSLOT_EXPORT void sevslot_ledger_close(struct sevslot_ledger *ledger)
+{
+	if (ledger == NULL)
+		return;
+	sqlite3_close_v2(ledger->db);
+	sevslot_host_free(ledger->host);
+	free(ledger->path);
+	free(ledger);
+}
+
+SEVSLOT_EXPORT const char *sevslot_ledger_errmsg(const struct sevslot_ledger *ledger)
+{
+	return ledger != NULL ? ledger->errmsg : "out of memory";
+}
+
+SEVSLOT_EXPORT const char *sevslot_ledger_path(const struct sevslot_ledger *ledger)
+{
+	return ledger->path;
+}

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Allocate, release, look up and iterate: each write one transaction that
+ * also journals what was asked and what came of it, refusals included.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger_int.h"
+
+SEVSLOT_EXPORT bool sevslot_consumer_is_valid(const char *consumer)
+{
+	size_t n = 0;
+
+	if (consumer == NULL)
+		return false;
+	for (; consumer[n] != '\0'; n++)
+		if (consumer[n] <= ' ' || consumer[n] > '~' || n >= 255)
+			return false;
+	return n > 0;
+}
+
+static int check_consumer(struct sevslot_ledger *l, const char *consumer)
+{
+	if (sevslot_consumer_is_valid(consumer))
+		return 0;
+	return sv_ledger_fail(l, -EINVAL, "consumer id must be 1 to 255 bytes of printable ASCII "
+			      "without spaces");
+}
+
+static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+int sv_allocation_from_row(sqlite3_stmt *st, int first, struct sevslot_allocation *out)
+{
+	const char *model = (const char *)sqlite3_column_text(st, first + 1);
+	const char *pool = (const char *)sqlite3_column_text(st, first + 2);
+
+	memset(out, 0, sizeof(*out));
+	copy_text(out->consumer, sizeof(out->consumer), st, first);
+	if (model == NULL || sevslot_model_from_name(model, &out->model) < 0 || pool == NULL ||
+	    sevslot_pool_from_name(pool, &out->pool) < 0)
+		return -EPROTO;
+	out->slot = (uint32_t)sqlite3_column_int64(st, first + 3);
+	copy_text(out->allocated_at, sizeof(out->allocated_at), st, first + 4);
+	copy_text(out->boot_id, sizeof(out->boot_id), st, first + 5);
+	return 0;
+}
+
+#define ROW_COLUMNS "consumer, model, pool, slot, allocated_at, boot_id"
+
+/* The consumer's row: 1 found, 0 none, or a negative errno. */
+static int find(struct sevslot_ledger *l, const char *consumer, struct sevslot_allocation *out)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = sv_ledger_prepare(l, "SELECT " ROW_COLUMNS " FROM slots WHERE consumer = ?1",
+				     &st)) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
+	err = sv_ledger_step(l, st, "look up");
+	if (err == SQLITE_ROW)
+		err = sv_allocation_from_row(st, 0, out) < 0 ?
+			      sv_ledger_fail(l, -EPROTO, "ledger %s: row of '%s' is malformed",
+					     l->path, consumer) : 1;
+	else if (err == SQLITE_DONE)
+		err = 0;
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int64_t query_int(struct sevslot_ledger *l, const char *sql, const char *pool, int *err)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if ((*err = sv_ledger_prepare(l, sql, &st)) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	*err = sv_ledger_step(l, st, "count slots");
+	if (*err == SQLITE_ROW) {
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+		*err = 0;
+	} else if (*err == SQLITE_DONE) {
+		*err = 0;
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+struct alloc_op {
+	const char *consumer;
+	enum sevslot_model model;
+	struct sevslot_allocation a;
+	bool created;
+	int refusal;                 /* committed, journaled, then returned */
+	char why[400];
+};
+
+/* The lowest slot number nobody holds in `pool`. */
+static const char lowest_free_sql[] =
+	"SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM slots WHERE pool = ?1 AND slot = 0) THEN 0 "
+	"ELSE (SELECT min(s.slot) + 1 FROM slots s WHERE s.pool = ?1 AND NOT EXISTS "
+	"(SELECT 1 FROM slots t WHERE t.pool = ?1 AND t.slot = s.slot + 1)) END";
+
+static int refuse(struct sevslot_ledger *l, struct alloc_op *op, int err, int pool,
+		  const char *result)
+{
+	op->refusal = err;
+	return sv_journal(l, "allocate", op->consumer, (int)op->model, pool, -1, result, op->why);
+}
+
+static int allocate_txn(struct sevslot_ledger *l, void *arg)
+{
+	struct alloc_op *op = arg;
+	const char *model = sevslot_model_name(op->model);
+	enum sevslot_pool_id pool;
+	const char *pname;
+	sqlite3_stmt *st;
+	int64_t cap, count, slot;
+	int err;
+
+	op->refusal = 0;
+	op->created = false;
+	if ((err = find(l, op->consumer, &op->a)) < 0)
+		return err;
+	if (err == 1 && op->a.model == op->model)
+		return sv_journal(l, "allocate", op->consumer, (int)op->model, (int)op->a.pool,
+				  op->a.slot, "existing", NULL);
+	if (err == 1) {
+		snprintf(op->why, sizeof(op->why), "consumer '%s' holds slot %u of pool %s for %s; "
+			 "release it before allocating %s", op->consumer, op->a.slot,
+			 sevslot_pool_name(op->a.pool), sevslot_model_name(op->a.model), model);
+		return refuse(l, op, -EEXIST, (int)op->a.pool, "conflict");
+	}
+
+	pool = l->host->models[op->model].pool;
+	pname = sevslot_pool_name(pool);
+	if (!l->host->models[op->model].usable) {
+		snprintf(op->why, sizeof(op->why), "this host cannot run %s guests; "
+			 "'sevslot probe' says why", model);
+		return refuse(l, op, -ENODEV, (int)pool, "unavailable");
+	}
+	cap = query_int(l, "SELECT capacity FROM pools WHERE pool = ?1", pname, &err);
+	if (err < 0)
+		return err;
+	count = query_int(l, "SELECT count(*) FROM slots WHERE pool = ?1", pname, &err);
+	if (err < 0)
+		return err;
+	slot = query_int(l, lowest_free_sql, pname, &err);
+	if (err < 0)
+		return err;
+	if (count >= cap || slot >= cap) {
+		snprintf(op->why, sizeof(op->why), "pool %s is full: %lld of %lld slots allocated%s",
+			 pname, (long long)count, (long long)cap,
+			 count > cap ? " (capacity shrank; refusing until back under)" : "");
+		return refuse(l, op, -EAGAIN, (int)pool, "full");
+	}
+
+	if ((err = sv_ledger_prepare(l, "INSERT INTO slots (" ROW_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
+				     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?5) RETURNING "
+				     ROW_COLUMNS, &st)) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, op->consumer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, slot);
+	sqlite3_bind_text(st, 5, l->host->kernel.boot_id, -1, SQLITE_STATIC);
+	err = sv_ledger_step(l, st, "allocate");
+	if (err == SQLITE_ROW)
+		err = sv_allocation_from_row(st, 0, &op->a);
+	if (err >= 0)
+		err = sv_ledger_step(l, st, "allocate");
+	sqlite3_finalize(st);
+	if (err < 0)
+		return err;
+	op->created = true;
+	return sv_journal(l, "allocate", op->consumer, (int)op->model, (int)pool, slot, "created",
+			  NULL);
+}
+
+SEVSLOT_EXPORT int sevslot_ledger_allocate(struct sevslot_ledger *ledger, const char *consumer,
+					   enum sevslot_model model,
+					   struct sevslot_allocation *out, bool *created)
+{
+	struct alloc_op op = { .consumer = consumer, .model = model };
+	int err;
+
+	ledger->errmsg[0] = '\0';
+	if ((err = check_consumer(ledger, consumer)) < 0)
+		return err;
+	if ((unsigned)model >= SEVSLOT_MODEL_COUNT)
+		return sv_ledger_fail(ledger, -EINVAL, "unknown model %d", (int)model);
+	if (ledger->readonly)
+		return sv_ledger_fail(ledger, -EROFS, "ledger %s: opened read-only", ledger->path);
+	err = sv_ledger_write(ledger, "allocate", allocate_txn, &op);
+	if (err < 0)
+		return err;
+	if (op.refusal < 0)
+		return sv_ledger_fail(ledger, op.refusal, "%s", op.why);
+	if (out != NULL)
+		*out = op.a;
+	if (created != NULL)
+		*created = op.created;
+	return 0;
+}
+
+struct release_op {
+	const char *consumer;
+	bool released;
+};
+
+static int release_txn(struct sevslot_ledger *l, void *arg)
+{
+	struct release_op *op = arg;
+	sqlite3_stmt *st;
+	struct sevslot_allocation a;
+	int err;
+
+	op->released = false;
+	if ((err = sv_ledger_prepare(l, "DELETE FROM slots WHERE consumer = ?1 RETURNING "
+				     ROW_COLUMNS, &st)) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, op->consumer, -1, SQLITE_STATIC);
+	err = sv_ledger_step(l, st, "release");
+	if (err == SQLITE_ROW) {
+		op->released = sv_allocation_from_row(st, 0, &a) == 0;
+		err = sv_ledger_step(l, st, "release");
+	}
+	sqlite3_finalize(st);
+	if (err < 0)
+		return err;
+	if (!op->released)
+		return sv_journal(l, "release", op->consumer, -1, -1, -1, "absent", NULL);
+	return sv_journal(l, "release", op->consumer, (int)a.model, (int)a.pool, a.slot,
+			  "released", NULL);
+}
+
+SEVSLOT_EXPORT int sevslot_ledger_release(struct sevslot_ledger *ledger, const char *consumer,
+					  bool *released)
+{
+	struct release_op op = { .consumer = consumer };
+	int err;
+
+	ledger->errmsg[0] = '\0';
+	if ((err = check_consumer(ledger, consumer)) < 0)
+		return err;
+	err = sv_ledger_write(ledger, "release", release_txn, &op);
+	if (err < 0)
+		return err;
+	if (released != NULL)
+		*released = op.released;
+	return 0;
+}
+
+struct lookup_op {
+	const char *consumer;
+	struct sevslot_allocation *out;
+	bool found;
+};
+
+static int lookup_txn(struct sevslot_ledger *l, void *arg)
+{
+	struct lookup_op *op = arg;
+	int err = find(l, op->consumer, op->out);
+
+	op->found = err == 1;
+	return err < 0 ? err : 0;
+}
+
+SEVSLOT_EXPORT int sevslot_ledger_lookup(struct sevslot_ledger *ledger, const char *consumer,
+					 struct sevslot_allocation *out)
+{
+	struct sevslot_allocation a;
+	struct lookup_op op = { .consumer = consumer, .out = out != NULL ? out : &a };
+	int err;
+
+	ledger->errmsg[0] = '\0';
+	if ((err = check_consumer(ledger, consumer)) < 0)
+		return err;
+	if ((err = sv_ledger_read(ledger, "look up", lookup_txn, &op)) < 0)
+		return err;
+	if (!op.found)
+		return sv_ledger_fail(ledger, -ENOENT, "consumer '%s' holds no slot", consumer);
+	return 0;
+}
+
+struct foreach_op {
+	sevslot_allocation_fn fn;
+	void *data;
+	int stopped;
+};
+
+static int foreach_txn(struct sevslot_ledger *l, void *arg)
+{
+	struct foreach_op *op = arg;
+	struct sevslot_allocation a;
+	sqlite3_stmt *st;
+	int err;
+
+	op->stopped = 0;
+	if ((err = sv_ledger_prepare(l, "SELECT " ROW_COLUMNS " FROM slots ORDER BY pool, slot",
+				     &st)) < 0)
+		return err;
+	while ((err = sv_ledger_step(l, st, "list")) == SQLITE_ROW) {
+		if (sv_allocation_from_row(st, 0, &a) < 0)
+			continue;
+		if ((op->stopped = op->fn(&a, op->data)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return err < 0 ? err : 0;
+}
+
+SEVSLOT_EXPORT int sevslot_ledger_foreach(struct sevslot_ledger *ledger, sevslot_allocation_fn fn,
+					  void *data)
+{
+	struct foreach_op op = { .fn = fn, .data = data };
+	int err;
+
+	ledger->errmsg[0] = '\0';
+	if ((err = sv_ledger_read(ledger, "list", foreach_txn, &op)) < 0)
+		return err;
+	return op.stopped;
+}
+
+static int usage_txn(struct sevslot_ledger *l, void *arg)
+{
+	struct sevslot_pool_usage *out = arg;
+	enum sevslot_pool_id pool;
+	sqlite3_stmt *st;
+	int err;
+
+	memset(out, 0, sizeof(*out) * SEVSLOT_POOL_COUNT);
+	if ((err = sv_ledger_prepare(l, "SELECT pool, capacity, allocated, free FROM pool_usage",
+				     &st)) < 0)
+		return err;
+	while ((err = sv_ledger_step(l, st, "read pool usage")) == SQLITE_ROW) {
+		if (sevslot_pool_from_name((const char *)sqlite3_column_text(st, 0), &pool) < 0)
+			continue;
+		out[pool].capacity = (uint32_t)sqlite3_column_int64(st, 1);
+		out[pool].allocated = (uint32_t)sqlite3_column_int64(st, 2);
+		out[pool].free = (uint32_t)sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	return err < 0 ? err : 0;
+}
+
+SEVSLOT_EXPORT int sevslot_ledger_usage(struct sevslot_ledger *ledger,
+					struct sevslot_pool_usage out[SEVSLOT_POOL_COUNT])
+{
+	ledger->errmsg[0] = '\0';
+	return sv_ledger_read(ledger, "read pool usage", usage_txn, out);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private declarations of the ledger files (ledger*.c). Nothing here is ABI.
+ */
+#ifndef SEVSLOT_LEDGER_INT_H
+#define SEVSLOT_LEDGER_INT_H
+
+#include <sqlite3.h>
+
+#include "internal.h"
+
+/*
+ * Durability of a commit in WAL mode. FULL syncs the WAL on every commit, so
+ * an allocation or release the caller was told about survives a power loss;
+ * NORMAL syncs only at checkpoints and may lose the last commits (never
+ * corrupt). README.md ("Durability") gives the reasoning. Build with
+ * -DSV_LEDGER_SYNCHRONOUS='"NORMAL"' to measure the other choice.
+ */
+#ifndef SV_LEDGER_SYNCHRONOUS
+#define SV_LEDGER_SYNCHRONOUS "FULL"
+#endif
+
+#define SV_LEDGER_APPLICATION_ID 0x53455653 /* "SEVS", PRAGMA application_id */
+#define SV_LEDGER_GROUP "sevslot"           /* owns the directory and files, if it exists */
+#define SV_LEDGER_DIR_MODE 02770            /* setgid: -wal and -shm keep the group */
+#define SV_LEDGER_FILE_MODE 0660
+#define SV_LEDGER_MAX_RETRIES 10            /* busy results SQLite's handler did not absorb */
+
+struct sevslot_ledger {
+	struct sevslot_ctx *ctx;             /* borrowed: sysroot, log callback */
+	sqlite3 *db;
+	char *path;
+	bool readonly;
+	unsigned busy_timeout_ms;
+	unsigned schema_version;             /* user_version once opened */
+	struct sevslot_pool_policy policy[SEVSLOT_POOL_COUNT]; /* copied from the config */
+	struct sevslot_host *host;           /* capacity probe; NULL when read-only */
+	uint32_t capacity[SEVSLOT_POOL_COUNT]; /* effective, as refreshed at open */
+	uint64_t rng;                        /* retry jitter */
+	char errmsg[512];
+};
+
+/* Keep a message on the handle (and log it); returns err. */
+int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* Map a SQLite result code to a negative errno, with the message on the handle. */
+int sv_ledger_sqlite_fail(struct sevslot_ledger *l, int rc, const char *what);
+/* The negative errno a SQLite result code stands for. */
+int sv_ledger_errno(sqlite3 *db, int rc);
+
+/*
+ * Run `fn` inside one BEGIN IMMEDIATE transaction and commit it when fn
+ * returns 0; anything else rolls back. A busy ledger is waited for (busy
+ * timeout), then retried with jitter a bounded number of times; still busy
+ * gives -EBUSY naming the ledger. `fn` may run more than once: it must
+ * start from the database, not from what an earlier attempt left.
+ */
+typedef int (*sv_txn_fn)(struct sevslot_ledger *l, void *arg);
+int sv_ledger_write(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg);
+/* The same for a read transaction: one consistent snapshot. */
+int sv_ledger_read(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg);
+
+/* Prepare `sql`; on failure the message is on the handle. */
+int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **out);
+/* Step a statement expecting SQLITE_DONE (or ROW when `row_ok`); maps errors. */
+int sv_ledger_step(struct sevslot_ledger *l, sqlite3_stmt *st, const char *what);
+
+/*
+ * Append one row to the events journal. `consumer`, `pool` and `detail` may
+ * be NULL, `model` and `slot` negative, for "not applicable".
+ */
+int sv_journal(struct sevslot_ledger *l, const char *operation, const char *consumer,
+	       int model, int pool, int64_t slot, const char *result, const char *detail);
+
+/* Fill an allocation from a row: consumer, model, pool, slot, allocated_at, boot_id. */
+int sv_allocation_from_row(sqlite3_stmt *st, int first, struct sevslot_allocation *out);
+
+/* ledger_migrate.c: bring the schema to the latest version (inside a write). */
+unsigned sv_ledger_latest_version(void);
+int sv_ledger_migrate(struct sevslot_ledger *l);
+
+/* config.c: effective capacity of a pool under a policy (NULL: none). */
+uint32_t sv_effective_capacity(const struct sevslot_host *host,
+			       const struct sevslot_pool_policy *policy, enum sevslot_pool_id pool);
+
+#endif

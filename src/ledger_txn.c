@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Transactions on the ledger: every write is one BEGIN IMMEDIATE transaction,
+ * retried a bounded number of times, with jitter, when SQLite reports busy
+ * in a way its busy handler did not absorb (a WAL recovery in progress, a
+ * lock the handler gave up on early). Plus the journal and error mapping.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ledger_int.h"
+
+int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->errmsg, sizeof(l->errmsg), fmt, ap);
+	va_end(ap);
+	sv_log(l->ctx, SEVSLOT_LOG_ERR, "%s", l->errmsg);
+	return err;
+}
+
+int sv_ledger_errno(sqlite3 *db, int rc)
+{
+	int sys;
+
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	case SQLITE_CORRUPT:
+	case SQLITE_IOERR:
+	case SQLITE_PROTOCOL:
+		return -EIO;
+	case SQLITE_CANTOPEN:
+		sys = db != NULL ? sqlite3_system_errno(db) : 0;
+		return sys > 0 ? -sys : -EIO;
+	case SQLITE_CONSTRAINT:
+		/* Our own checks run first: a constraint firing is a bug or a stray write. */
+		return -EPROTO;
+	}
+	return -EPROTO;
+}
+
+int sv_ledger_sqlite_fail(struct sevslot_ledger *l, int rc, const char *what)
+{
+	int err = sv_ledger_errno(l->db, rc);
+	const char *msg = l->db != NULL ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc);
+
+	switch (err) {
+	case -ENOSPC:
+		return sv_ledger_fail(l, err, "ledger %s: %s: the file system is full (%s); free space, then retry",
+				      l->path, what, msg);
+	case -EROFS:
+	case -EACCES:
+		return sv_ledger_fail(l, err, "ledger %s: %s: %s; run as root or as a member of group '%s'",
+				      l->path, what, msg, SV_LEDGER_GROUP);
+	case -EBUSY:
+		return sv_ledger_fail(l, err, "ledger %s is locked by another process (%s); retry later",
+				      l->path, msg);
+	}
+	return sv_ledger_fail(l, err, "ledger %s: %s: %s", l->path, what, msg);
+}
+
+int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **out)
+{
+	int rc = sqlite3_prepare_v2(l->db, sql, -1, out, NULL);
+
+	if (rc != SQLITE_OK)
+		return sv_ledger_sqlite_fail(l, rc, "prepare");
+	return 0;
+}
+
+int sv_ledger_step(struct sevslot_ledger *l, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return rc;
+	return sv_ledger_sqlite_fail(l, rc, what);
+}
+
+int sv_journal(struct sevslot_ledger *l, const char *operation, const char *consumer,
+	       int model, int pool, int64_t slot, const char *result, const char *detail)
+{
+	static const char sql[] =
+		"INSERT INTO events (time, operation, consumer, model, pool, slot, uid, pid, "
+		"result, detail) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+		"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = sv_ledger_prepare(l, sql, &st)) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, operation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, consumer, -1, SQLITE_STATIC);
+	if (model >= 0)
+		sqlite3_bind_text(st, 3, sevslot_model_name((enum sevslot_model)model), -1,
+				  SQLITE_STATIC);
+	if (pool >= 0)
+		sqlite3_bind_text(st, 4, sevslot_pool_name((enum sevslot_pool_id)pool), -1,
+				  SQLITE_STATIC);
+	if (slot >= 0)
+		sqlite3_bind_int64(st, 5, slot);
+	sqlite3_bind_int64(st, 6, (int64_t)getuid());
+	sqlite3_bind_int64(st, 7, (int64_t)getpid());
+	sqlite3_bind_text(st, 8, result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, detail, -1, SQLITE_STATIC);
+	err = sv_ledger_step(l, st, "journal");
+	sqlite3_finalize(st);
+	return err < 0 ? err : 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* xorshift64*: jitter only, so that retrying writers do not march in step. */
+static uint32_t jitter(struct sevslot_ledger *l, uint32_t max_ms)
+{
+	l->rng ^= l->rng >> 12;
+	l->rng ^= l->rng << 25;
+	l->rng ^= l->rng >> 27;
+	return (uint32_t)((l->rng * 0x2545F4914F6CDD1DULL) >> 33) % max_ms + 1;
+}
+
+static void sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void rollback(struct sevslot_ledger *l)
+{
+	if (!sqlite3_get_autocommit(l->db))
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int run(struct sevslot_ledger *l, const char *what, const char *begin, sv_txn_fn fn,
+	       void *arg)
+{
+	uint64_t start = now_ms();
+	int rc, err;
+
+	for (unsigned attempt = 0;; attempt++) {
+		l->errmsg[0] = '\0';
+		rc = sqlite3_exec(l->db, begin, NULL, NULL, NULL);
+		if (rc == SQLITE_OK) {
+			err = fn(l, arg);
+			if (err == 0) {
+				rc = sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+				if (rc == SQLITE_OK)
+					return 0;
+				err = sv_ledger_sqlite_fail(l, rc, what);
+			}
+		} else {
+			err = sv_ledger_sqlite_fail(l, rc, what);
+		}
+		rollback(l);
+		if (err != -EBUSY)
+			return err;
+		uint64_t waited = now_ms() - start;
+		if (attempt >= SV_LEDGER_MAX_RETRIES || waited >= l->busy_timeout_ms)
+			return sv_ledger_fail(l, -EBUSY,
+					      "ledger %s is still locked by another process after %llu ms "
+					      "and %u retries; retry later (fuser %s shows who holds it)",
+					      l->path, (unsigned long long)waited, attempt, l->path);
+		uint32_t cap = 5u << (attempt < 5 ? attempt : 5);
+		dbg(l->ctx, "ledger %s busy (%s), retry %u", l->path, what, attempt + 1);
+		sleep_ms(jitter(l, cap > 100 ? 100 : cap));
+	}
+}
+
+int sv_ledger_write(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg)
+{
+	if (l->readonly)
+		return sv_ledger_fail(l, -EROFS, "ledger %s: %s: opened read-only", l->path, what);
+	return run(l, what, "BEGIN IMMEDIATE", fn, arg);
+}
+
+int sv_ledger_read(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg)
+{
+	return run(l, what, "BEGIN", fn, arg);
+}

@@ -1,0 +1,876 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The ledger through its C API: creation, identity, schema, allocation
+ * semantics, capacity changes, the invariants the schema itself enforces,
+ * migrations from every earlier schema version, and the audit.
+ */
+#include "ledger_harness.h"
+
+#include "sql_embed.h"
+
+static void write_config(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static struct sevslot_config *config_from(struct lh *w, const char *text)
+{
+	char path[600];
+	struct sevslot_config *c;
+
+	snprintf(path, sizeof(path), "%s/test.conf", w->dir);
+	write_config(path, text);
+	if (sevslot_config_load(w->ctx, path, &c) != 0)
+		fail_msg("config: %s", sevslot_errmsg(w->ctx));
+	return c;
+}
+
+static void test_open_creates_private_wal_ledger(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct stat st;
+	char dir[600], path[700];
+	mode_t old = umask(0);
+	sqlite3 *db;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	/* A directory that does not exist yet: created 02770, the file 0660. */
+	snprintf(dir, sizeof(dir), "%s/lib", w.dir);
+	snprintf(path, sizeof(path), "%s/ledger.db", dir);
+	assert_int_equal(sevslot_ledger_open(w.ctx, path, NULL, 0, &l), 0);
+	umask(old);
+	assert_string_equal(sevslot_ledger_path(l), path);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02770);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	sevslot_ledger_close(l);
+
+	db = lh_db(path, false);
+	assert_int_equal(lh_int(db, "PRAGMA application_id"), 0x53455653);
+	assert_int_equal(lh_int(db, "PRAGMA user_version"), (int64_t)sv_sql_n_files);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+	assert_int_equal(lh_int(db, "SELECT capacity FROM pool_usage WHERE pool = 'sev'"), 15);
+	assert_int_equal(lh_int(db, "SELECT capacity FROM pool_usage WHERE pool = 'sev_es'"), 0);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation = 'create'"), 1);
+	/* STRICT tables. */
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM pragma_table_list WHERE strict = 1 "
+				"AND name IN ('pools', 'slots', 'events')"), 3);
+	sqlite3_close(db);
+	lh_teardown(&w);
+}
+
+static void test_reopen_unchanged_host_writes_nothing(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	sqlite3 *db;
+	int64_t events;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	sevslot_ledger_close(lh_open(&w, NULL));
+	db = lh_db(w.path, false);
+	events = lh_int(db, "SELECT count(*) FROM events");
+	sqlite3_close(db);
+	l = lh_open(&w, NULL);
+	sevslot_ledger_close(l);
+	db = lh_db(w.path, false);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM events"), events);
+	sqlite3_close(db);
+	lh_teardown(&w);
+}
+
+static void read_file(const char *path, char **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	*data = malloc((size_t)n + 1);
+	assert_int_equal(fread(*data, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+}
+
+static void assert_refused_untouched(struct lh *w)
+{
+	struct sevslot_ledger *l;
+	char *before, *after;
+	size_t nb, na;
+	char wal[600];
+
+	read_file(w->path, &before, &nb);
+	assert_int_equal(sevslot_ledger_open(w->ctx, w->path, NULL, 0, &l), -EBADMSG);
+	assert_non_null(strstr(sevslot_ledger_errmsg(l), w->path));
+	sevslot_ledger_close(l);
+	read_file(w->path, &after, &na);
+	assert_int_equal(nb, na);
+	assert_memory_equal(before, after, nb);
+	snprintf(wal, sizeof(wal), "%s-wal", w->path);
+	assert_int_equal(access(wal, F_OK), -1);
+	free(before);
+	free(after);
+}
+
+static void test_foreign_sqlite_file_is_refused_untouched(void **state)
+{
+	struct lh w;
+	sqlite3 *db;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	assert_int_equal(sqlite3_open_v2(w.path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+					 "unix"), SQLITE_OK);
+	assert_int_equal(lh_exec(db, "CREATE TABLE t (x); INSERT INTO t VALUES (1)"), SQLITE_OK);
+	sqlite3_close(db);
+	assert_refused_untouched(&w);
+
+	/* Same with another application's id and no tables. */
+	unlink(w.path);
+	assert_int_equal(sqlite3_open_v2(w.path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+					 "unix"), SQLITE_OK);
+	assert_int_equal(lh_exec(db, "PRAGMA application_id = 1234"), SQLITE_OK);
+	sqlite3_close(db);
+	assert_refused_untouched(&w);
+	lh_teardown(&w);
+}
+
+static void test_non_sqlite_file_is_refused_untouched(void **state)
+{
+	struct lh w;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	h_puts(w.dir, "ledger.db", "this is not a database, it is a text file of some length.\n"
+				   "it must survive being named as a ledger, byte for byte.\n");
+	assert_refused_untouched(&w);
+	lh_teardown(&w);
+}
+
+static void test_newer_schema_is_refused(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	sqlite3 *db;
+	char sql[64];
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	sevslot_ledger_close(lh_open(&w, NULL));
+	db = lh_db(w.path, true);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", sv_sql_n_files + 1);
+	assert_int_equal(lh_exec(db, sql), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(sevslot_ledger_open(w.ctx, w.path, NULL, 0, &l), -EBADMSG);
+	assert_non_null(strstr(sevslot_ledger_errmsg(l), "newer"));
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_allocate_gives_lowest_free_slot(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_allocation a;
+	bool created, released;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	l = lh_open(&w, NULL);
+	for (unsigned i = 0; i < 4; i++) {
+		char c[16];
+
+		snprintf(c, sizeof(c), "vm-%u", i);
+		assert_int_equal(sevslot_ledger_allocate(l, c, SEVSLOT_MODEL_SEV, &a, &created), 0);
+		assert_int_equal(a.slot, i);
+		assert_true(created);
+		assert_int_equal(a.pool, SEVSLOT_POOL_SEV);
+		assert_int_equal(a.model, SEVSLOT_MODEL_SEV);
+		assert_string_equal(a.consumer, c);
+		assert_string_equal(a.boot_id, "11111111-2222-3333-4444-555555555555");
+		assert_int_equal(strlen(a.allocated_at), 24);
+	}
+	assert_int_equal(sevslot_ledger_release(l, "vm-1", &released), 0);
+	assert_true(released);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-new", SEVSLOT_MODEL_SEV, &a, &created), 0);
+	assert_int_equal(a.slot, 1);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-newer", SEVSLOT_MODEL_SEV, &a, NULL), 0);
+	assert_int_equal(a.slot, 4);
+	sevslot_ledger_close(l);
+	lh_check_invariants(w.path, false);
+	lh_teardown(&w);
+}
+
+static void test_allocate_is_idempotent_for_same_model(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_allocation a, b;
+	bool created = true;
+	sqlite3 *db;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-a", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-b", SEVSLOT_MODEL_SEV, &a, &created), 0);
+	assert_true(created);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-b", SEVSLOT_MODEL_SEV, &b, &created), 0);
+	assert_false(created);
+	assert_int_equal(b.slot, a.slot);
+	assert_string_equal(b.allocated_at, a.allocated_at);
+	sevslot_ledger_close(l);
+	db = lh_db(w.path, false);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM slots"), 2);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE consumer = 'vm-b' AND result = 'existing'"), 1);
+	sqlite3_close(db);
+	lh_teardown(&w);
+}
+
+static void test_consumer_of_another_model_is_refused(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_allocation a;
+
+	(void)state;
+	lh_setup(&w, 15, 5); /* sev 11 slots, sev_es 4 */
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV_ES, &a, NULL), 0);
+	assert_int_equal(a.pool, SEVSLOT_POOL_SEV_ES);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV, &a, NULL), -EEXIST);
+	assert_non_null(strstr(sevslot_ledger_errmsg(l), "amd-sev-es"));
+	assert_int_equal(sevslot_ledger_lookup(l, "vm", &a), 0);
+	assert_int_equal(a.model, SEVSLOT_MODEL_SEV_ES);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_model_host_cannot_run_is_unavailable(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+
+	(void)state;
+	lh_setup(&w, 15, 1); /* no SEV-ES pool, no SNP */
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV_ES, NULL, NULL), -ENODEV);
+	assert_non_null(strstr(sevslot_ledger_errmsg(l), "amd-sev-es"));
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV_SNP, NULL, NULL), -ENODEV);
+	assert_int_equal(sevslot_ledger_lookup(l, "vm", NULL), -ENOENT);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_pool_full_is_eagain(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_pool_usage u[SEVSLOT_POOL_COUNT];
+	char c[16];
+
+	(void)state;
+	lh_setup(&w, 3, 1);
+	l = lh_open(&w, NULL);
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(c, sizeof(c), "vm-%u", i);
+		assert_int_equal(sevslot_ledger_allocate(l, c, SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	}
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-3", SEVSLOT_MODEL_SEV, NULL, NULL), -EAGAIN);
+	assert_non_null(strstr(sevslot_ledger_errmsg(l), "full"));
+	assert_int_equal(sevslot_ledger_usage(l, u), 0);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].capacity, 3);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].allocated, 3);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].free, 0);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_release_is_idempotent(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	bool released = true;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_release(l, "never-held", &released), 0);
+	assert_false(released);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_release(l, "vm", &released), 0);
+	assert_true(released);
+	assert_int_equal(sevslot_ledger_release(l, "vm", &released), 0);
+	assert_false(released);
+	assert_int_equal(sevslot_ledger_lookup(l, "vm", NULL), -ENOENT);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_consumer_id_rules(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	char long_id[300];
+
+	(void)state;
+	assert_true(sevslot_consumer_is_valid("a"));
+	assert_true(sevslot_consumer_is_valid("instance-0f3a_\"#]~!"));
+	assert_false(sevslot_consumer_is_valid(""));
+	assert_false(sevslot_consumer_is_valid(NULL));
+	assert_false(sevslot_consumer_is_valid("a b"));
+	assert_false(sevslot_consumer_is_valid("tab\there"));
+	assert_false(sevslot_consumer_is_valid("caf\xc3\xa9"));
+	assert_false(sevslot_consumer_is_valid("del\x7f"));
+	memset(long_id, 'x', sizeof(long_id));
+	long_id[255] = '\0';
+	assert_true(sevslot_consumer_is_valid(long_id));
+	long_id[255] = 'x';
+	long_id[256] = '\0';
+	assert_false(sevslot_consumer_is_valid(long_id));
+
+	lh_setup(&w, 15, 1);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "a b", SEVSLOT_MODEL_SEV, NULL, NULL), -EINVAL);
+	assert_int_equal(sevslot_ledger_release(l, "", NULL), -EINVAL);
+	assert_int_equal(sevslot_ledger_lookup(l, long_id, NULL), -EINVAL);
+	long_id[255] = '\0';
+	assert_int_equal(sevslot_ledger_allocate(l, long_id, SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+struct seen {
+	unsigned n;
+	char consumers[8][32];
+	uint32_t slots[8];
+};
+
+static int remember(const struct sevslot_allocation *a, void *data)
+{
+	struct seen *s = data;
+
+	snprintf(s->consumers[s->n], sizeof(s->consumers[0]), "%.31s", a->consumer);
+	s->slots[s->n++] = a->slot;
+	return s->n == 8 ? 1 : 0;
+}
+
+static int stop_at_two(const struct sevslot_allocation *a, void *data)
+{
+	(void)a;
+	return ++*(int *)data == 2 ? 42 : 0;
+}
+
+static void test_foreach_and_lookup(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l, *ro;
+	struct sevslot_allocation a;
+	struct seen s = { 0 };
+	int count = 0;
+
+	(void)state;
+	lh_setup(&w, 15, 5);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "b", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "a", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "e", SEVSLOT_MODEL_SEV_ES, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_foreach(l, remember, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.consumers[0], "b"); /* sev, slot 0 */
+	assert_string_equal(s.consumers[1], "a"); /* sev, slot 1 */
+	assert_string_equal(s.consumers[2], "e"); /* sev_es, slot 0 */
+	assert_int_equal(sevslot_ledger_foreach(l, stop_at_two, &count), 42);
+	assert_int_equal(sevslot_ledger_lookup(l, "a", &a), 0);
+	assert_int_equal(a.slot, 1);
+
+	/* A read-only handle reads, and refuses to write. */
+	assert_int_equal(sevslot_ledger_open(w.ctx, w.path, NULL, SEVSLOT_LEDGER_READONLY, &ro), 0);
+	assert_int_equal(sevslot_ledger_lookup(ro, "e", &a), 0);
+	assert_int_equal(a.pool, SEVSLOT_POOL_SEV_ES);
+	assert_int_equal(sevslot_ledger_allocate(ro, "x", SEVSLOT_MODEL_SEV, NULL, NULL), -EROFS);
+	assert_int_equal(sevslot_ledger_release(ro, "a", NULL), -EROFS);
+	sevslot_ledger_close(ro);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_readonly_open_of_missing_ledger_is_enoent(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	assert_int_equal(sevslot_ledger_open(w.ctx, w.path, NULL, SEVSLOT_LEDGER_READONLY, &l), -ENOENT);
+	assert_non_null(strstr(sevslot_ledger_errmsg(l), w.path));
+	sevslot_ledger_close(l);
+	assert_int_equal(access(w.path, F_OK), -1);
+	lh_teardown(&w);
+}
+
+static void test_config_limit_and_reserved_set_capacity(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_config *c;
+	struct sevslot_pool_usage u[SEVSLOT_POOL_COUNT];
+
+	(void)state;
+	lh_setup(&w, 15, 5); /* sev 11, sev_es 4 */
+	c = config_from(&w, "[pool.sev]\nlimit = 8\nreserved = 2\n[pool.sev_es]\nlimit = auto\nreserved = 1\n");
+	l = lh_open(&w, c);
+	assert_int_equal(sevslot_ledger_usage(l, u), 0);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].capacity, 6);
+	assert_int_equal(u[SEVSLOT_POOL_SEV_ES].capacity, 3);
+	sevslot_ledger_close(l);
+	sevslot_config_free(c);
+	lh_teardown(&w);
+}
+
+static void test_capacity_shrink_keeps_allocations_and_refuses(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_config *c;
+	struct sevslot_pool_usage u[SEVSLOT_POOL_COUNT];
+	char id[16];
+	sqlite3 *db;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	l = lh_open(&w, NULL);
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(id, sizeof(id), "vm-%u", i);
+		assert_int_equal(sevslot_ledger_allocate(l, id, SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	}
+	sevslot_ledger_close(l);
+
+	/* The host now reports 4 slots (a BIOS change): nothing is deleted. */
+	lh_host(w.root, 4, 1, "11111111-2222-3333-4444-555555555555\n");
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_usage(l, u), 0);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].capacity, 4);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].allocated, 6);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].free, 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-new", SEVSLOT_MODEL_SEV, NULL, NULL), -EAGAIN);
+	/* Still refused while at capacity... */
+	assert_int_equal(sevslot_ledger_release(l, "vm-5", NULL), 0);
+	assert_int_equal(sevslot_ledger_release(l, "vm-4", NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-new", SEVSLOT_MODEL_SEV, NULL, NULL), -EAGAIN);
+	/* ...and given once back under. */
+	assert_int_equal(sevslot_ledger_release(l, "vm-3", NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-new", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	sevslot_ledger_close(l);
+	db = lh_db(w.path, false);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation = 'capacity' "
+				"AND pool = 'sev' AND result = 'over'"), 1);
+	sqlite3_close(db);
+
+	/* A config limit shrinks it the same way. */
+	c = config_from(&w, "[pool.sev]\nlimit = 2\n");
+	l = lh_open(&w, c);
+	assert_int_equal(sevslot_ledger_usage(l, u), 0);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].capacity, 2);
+	assert_int_equal(u[SEVSLOT_POOL_SEV].allocated, 4);
+	sevslot_ledger_close(l);
+	sevslot_config_free(c);
+	lh_check_invariants(w.path, true);
+	lh_teardown(&w);
+}
+
+/* Writes an operator's sqlite3 could make; each must be refused by the schema. */
+static void test_schema_refuses_stray_writes(void **state)
+{
+	static const char *const refused[] = {
+		/* one allocation per consumer */
+		"INSERT INTO slots VALUES ('vm-0', 'amd-sev', 'sev', 9, 't', 'b')",
+		/* (pool, slot) unique */
+		"INSERT INTO slots VALUES ('other', 'amd-sev', 'sev', 0, 't', 'b')",
+		/* 0 <= slot < capacity */
+		"INSERT INTO slots VALUES ('neg', 'amd-sev', 'sev', -1, 't', 'b')",
+		"INSERT INTO slots VALUES ('big', 'amd-sev', 'sev', 3, 't', 'b')",
+		"UPDATE slots SET slot = 7 WHERE consumer = 'vm-0'",
+		/* never more allocations than capacity (pool sev_es: capacity 0) */
+		"INSERT INTO slots VALUES ('es', 'amd-sev-es', 'sev_es', 0, 't', 'b')",
+		"UPDATE slots SET pool = 'sev_es', model = 'amd-sev-es' WHERE consumer = 'vm-0'",
+		/* consumer ids, models, pools */
+		"INSERT INTO slots VALUES ('a b', 'amd-sev', 'sev', 2, 't', 'b')",
+		"INSERT INTO slots VALUES ('', 'amd-sev', 'sev', 2, 't', 'b')",
+		"INSERT INTO slots VALUES ('m', 'amd-tdx', 'sev', 2, 't', 'b')",
+		"INSERT INTO slots VALUES ('m', 'amd-sev', 'sev_es', 2, 't', 'b')",
+		"INSERT INTO slots VALUES ('m', 'amd-sev', 'nope', 2, 't', 'b')",
+		"INSERT INTO slots VALUES ('m', 'amd-sev', 'sev', 'two', 't', 'b')", /* STRICT */
+		"INSERT INTO slots VALUES ('m', 'amd-sev', 'sev', 2.5, 't', 'b')",
+		/* pools are fixed; capacities non-negative */
+		"DELETE FROM pools WHERE pool = 'sev'",
+		"UPDATE pools SET pool = 'x' WHERE pool = 'sev'",
+		"UPDATE pools SET capacity = -1 WHERE pool = 'sev'",
+		"INSERT INTO pools VALUES ('tdx', 1, 1, 't')",
+		/* the journal is append-only */
+		"UPDATE events SET result = 'x'",
+		"DELETE FROM events",
+	};
+	struct lh w;
+	struct sevslot_ledger *l;
+	sqlite3 *db;
+
+	(void)state;
+	lh_setup(&w, 3, 1);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-0", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-1", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	sevslot_ledger_close(l);
+
+	db = lh_db(w.path, true);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		int rc = lh_exec(db, refused[i]);
+
+		if (rc == SQLITE_OK)
+			fail_msg("the schema accepted: %s", refused[i]);
+		assert_int_equal(rc & 0xff, SQLITE_CONSTRAINT);
+	}
+	/* What is allowed: the last free slot, then no more. */
+	assert_int_equal(lh_exec(db, "INSERT INTO slots VALUES ('hand', 'amd-sev', 'sev', 2, 't', 'b')"),
+			 SQLITE_OK);
+	assert_int_not_equal(lh_exec(db, "UPDATE pools SET capacity = 4 WHERE pool = 'sev';"
+				     "INSERT INTO slots VALUES ('x', 'amd-sev', 'sev', 4, 't', 'b')"),
+			     SQLITE_OK);
+	assert_int_equal(lh_exec(db, "DELETE FROM slots WHERE consumer = 'hand'"), SQLITE_OK);
+	sqlite3_close(db);
+	lh_check_invariants(w.path, false);
+	lh_teardown(&w);
+}
+
+/*
+ * Build a database at every schema version v before the latest, the way
+ * that version left it (migrations 1..v, with rows of the tables it had),
+ * then open it: it must reach the latest version with its rows intact.
+ */
+static void test_migrates_every_earlier_version(void **state)
+{
+	(void)state;
+	for (unsigned v = 0; v < sv_sql_n_files; v++) {
+		struct lh w;
+		struct sevslot_ledger *l;
+		struct sevslot_allocation a;
+		sqlite3 *db;
+		char sql[128];
+
+		lh_setup(&w, 15, 1);
+		assert_int_equal(sqlite3_open_v2(w.path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+						 "unix"), SQLITE_OK);
+		if (v > 0) {
+			snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", 0x53455653);
+			assert_int_equal(lh_exec(db, sql), SQLITE_OK);
+		}
+		for (unsigned i = 0; i < v; i++)
+			assert_int_equal(lh_exec(db, sv_sql_files[i].text), SQLITE_OK);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", v);
+		assert_int_equal(lh_exec(db, sql), SQLITE_OK);
+		if (v >= 1) /* schema 1 has pools and slots */
+			assert_int_equal(lh_exec(db, "UPDATE pools SET capacity = 15 WHERE pool = 'sev';"
+						 "INSERT INTO slots VALUES ('old-vm', 'amd-sev', 'sev', "
+						 "3, '2025-01-01T00:00:00.000Z', 'old-boot')"), SQLITE_OK);
+		sqlite3_close(db);
+
+		l = lh_open(&w, NULL);
+		sevslot_ledger_close(l);
+		db = lh_db(w.path, false);
+		assert_int_equal(lh_int(db, "PRAGMA user_version"), (int64_t)sv_sql_n_files);
+		assert_int_equal(lh_int(db, "PRAGMA application_id"), 0x53455653);
+		assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation "
+					"IN ('create', 'migrate')"), 1);
+		assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation = 'create'"),
+				 v == 0 ? 1 : 0);
+		sqlite3_close(db);
+		l = lh_open(&w, NULL);
+		if (v >= 1) {
+			assert_int_equal(sevslot_ledger_lookup(l, "old-vm", &a), 0);
+			assert_int_equal(a.slot, 3);
+			assert_string_equal(a.boot_id, "old-boot");
+		}
+		/* And it works: slot 0 is free in every case. */
+		assert_int_equal(sevslot_ledger_allocate(l, "new-vm", SEVSLOT_MODEL_SEV, &a, NULL), 0);
+		assert_int_equal(a.slot, 0);
+		sevslot_ledger_close(l);
+		lh_check_invariants(w.path, false);
+		lh_teardown(&w);
+	}
+}
+
+static void test_locked_ledger_is_ebusy_naming_it(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_config *c;
+	sqlite3 *db;
+	uint64_t t0;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	c = config_from(&w, "[ledger]\nbusy_timeout_ms = 200\n");
+	l = lh_open(&w, c);
+	db = lh_db(w.path, true);
+	assert_int_equal(lh_exec(db, "BEGIN IMMEDIATE"), SQLITE_OK);
+	t0 = lh_ms();
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV, NULL, NULL), -EBUSY);
+	assert_true(lh_ms() - t0 >= 200);
+	assert_true(lh_ms() - t0 < 3000);
+	assert_non_null(strstr(sevslot_ledger_errmsg(l), w.path));
+	assert_non_null(strstr(sevslot_ledger_errmsg(l), "locked"));
+	assert_int_equal(sevslot_ledger_release(l, "vm", NULL), -EBUSY);
+	/* Readers are not blocked by a writer. */
+	assert_int_equal(sevslot_ledger_lookup(l, "vm", NULL), -ENOENT);
+	assert_int_equal(lh_exec(db, "COMMIT"), SQLITE_OK);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	sqlite3_close(db);
+	sevslot_ledger_close(l);
+	sevslot_config_free(c);
+	lh_teardown(&w);
+}
+
+static void test_reconcile_releases_consumers_not_live(void **state)
+{
+	static const char *const live[] = { "vm-2", "vm-0", "not-allocated" };
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct seen s = { 0 };
+	sqlite3 *db;
+	char id[16];
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	l = lh_open(&w, NULL);
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "vm-%u", i);
+		assert_int_equal(sevslot_ledger_allocate(l, id, SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	}
+	/* Dry run: reported, nothing written. */
+	assert_int_equal(sevslot_ledger_reconcile(l, live, 3, SEVSLOT_RECONCILE_DRY_RUN, remember, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.consumers[0], "vm-1");
+	assert_string_equal(s.consumers[1], "vm-3");
+	assert_int_equal(sevslot_ledger_lookup(l, "vm-1", NULL), 0);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sevslot_ledger_reconcile(l, live, 3, 0, remember, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(sevslot_ledger_lookup(l, "vm-1", NULL), -ENOENT);
+	assert_int_equal(sevslot_ledger_lookup(l, "vm-3", NULL), -ENOENT);
+	assert_int_equal(sevslot_ledger_lookup(l, "vm-0", NULL), 0);
+	assert_int_equal(sevslot_ledger_lookup(l, "vm-2", NULL), 0);
+	sevslot_ledger_close(l);
+	db = lh_db(w.path, false);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation = 'reconcile' "
+				"AND result = 'released'"), 2);
+	sqlite3_close(db);
+
+	/* An empty live list releases everything; an invalid id changes nothing. */
+	l = lh_open(&w, NULL);
+	{
+		static const char *const bad[] = { "ok", "not ok" };
+		assert_int_equal(sevslot_ledger_reconcile(l, bad, 2, 0, NULL, NULL), -EINVAL);
+		assert_int_equal(sevslot_ledger_lookup(l, "vm-0", NULL), 0);
+	}
+	assert_int_equal(sevslot_ledger_reconcile(l, NULL, 0, 0, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_lookup(l, "vm-0", NULL), -ENOENT);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static const struct sevslot_finding *finding(const struct sevslot_audit *a,
+					     enum sevslot_finding_kind kind, const char *source)
+{
+	for (size_t i = 0; i < a->n_findings; i++)
+		if (a->findings[i].kind == kind && strcmp(a->findings[i].source, source) == 0)
+			return &a->findings[i];
+	return NULL;
+}
+
+static struct sevslot_audit *audit_of(struct lh *w, struct sevslot_ledger *l)
+{
+	struct sevslot_host *h;
+	struct sevslot_audit *a;
+
+	assert_int_equal(sevslot_probe(w->ctx, 0, &h), 0);
+	assert_int_equal(sevslot_ledger_audit(l, h, &a), 0);
+	sevslot_host_free(h);
+	return a;
+}
+
+static void test_audit_consistent_and_unknowns_are_not_drift(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_audit *a;
+
+	(void)state;
+	lh_setup(&w, 15, 5);
+	l = lh_open(&w, NULL);
+	/* No misc.current and no /dev/sev: every count unknown, nothing to flag. */
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	a = audit_of(&w, l);
+	assert_true(a->consistent);
+	assert_int_equal(a->n_findings, 0);
+	assert_int_equal(a->n_counts, 4);
+	for (size_t i = 0; i < a->n_counts; i++)
+		assert_int_equal(a->counts[i].host, -1);
+	sevslot_audit_free(a);
+
+	/* Kernel and firmware agree with the ledger. */
+	assert_int_equal(sevslot_ledger_allocate(l, "es", SEVSLOT_MODEL_SEV_ES, NULL, NULL), 0);
+	lh_misc_current(w.root, 1, 1);
+	lh_firmware(w.root, 2);
+	a = audit_of(&w, l);
+	assert_true(a->consistent);
+	assert_int_equal(a->pools[SEVSLOT_POOL_SEV].allocated, 1);
+	assert_int_equal(a->host_capacity[SEVSLOT_POOL_SEV], 11);
+	assert_int_equal(a->counts[0].host, 1);
+	assert_int_equal(a->counts[2].ledger, 2);
+	assert_int_equal(a->counts[2].host, 2);
+	sevslot_audit_free(a);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_audit_flags_drift_both_ways(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_audit *a;
+	const struct sevslot_finding *f;
+
+	(void)state;
+	lh_setup(&w, 15, 5);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-0", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-1", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	lh_misc_current(w.root, 1, 3); /* one sev guest too few, three sev_es too many */
+	lh_firmware(w.root, 5);
+	a = audit_of(&w, l);
+	assert_false(a->consistent);
+	f = finding(a, SEVSLOT_FINDING_LEDGER_AHEAD, "misc.current");
+	assert_non_null(f);
+	assert_int_equal(f->pool, SEVSLOT_POOL_SEV);
+	assert_int_equal(f->ledger, 2);
+	assert_int_equal(f->host, 1);
+	f = finding(a, SEVSLOT_FINDING_HOST_AHEAD, "misc.current");
+	assert_non_null(f);
+	assert_int_equal(f->pool, SEVSLOT_POOL_SEV_ES);
+	assert_int_equal(f->host, 3);
+	f = finding(a, SEVSLOT_FINDING_HOST_AHEAD, "firmware");
+	assert_non_null(f);
+	assert_int_equal(f->ledger, 2);
+	assert_int_equal(f->host, 5);
+	assert_int_equal(a->n_findings, 3);
+	sevslot_audit_free(a);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_audit_flags_earlier_boot_and_over_capacity(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_audit *a;
+	const struct sevslot_finding *f;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	l = lh_open(&w, NULL);
+	for (unsigned i = 0; i < 4; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "vm-%u", i);
+		assert_int_equal(sevslot_ledger_allocate(l, id, SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	}
+	sevslot_ledger_close(l);
+	/* Rebooted, with a smaller pool. */
+	lh_host(w.root, 2, 1, "99999999-2222-3333-4444-555555555555\n");
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-new", SEVSLOT_MODEL_SEV, NULL, NULL), -EAGAIN);
+	a = audit_of(&w, l);
+	assert_false(a->consistent);
+	f = finding(a, SEVSLOT_FINDING_OVER_CAPACITY, "capacity");
+	assert_non_null(f);
+	assert_int_equal(f->ledger, 4);
+	assert_int_equal(f->host, 2);
+	f = finding(a, SEVSLOT_FINDING_STALE_BOOT, "boot_id");
+	assert_non_null(f);
+	assert_string_equal(f->consumer, "vm-0");
+	assert_int_equal(a->n_findings, 5); /* 4 stale + over capacity */
+	sevslot_audit_free(a);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static int log_count;
+
+static void count_log(void *data, int priority, const char *msg)
+{
+	(void)data;
+	(void)priority;
+	(void)msg;
+	log_count++;
+}
+
+static void test_library_never_prints_but_logs(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+
+	(void)state;
+	lh_setup(&w, 1, 1);
+	sevslot_set_log_fn(w.ctx, count_log, NULL);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm2", SEVSLOT_MODEL_SEV, NULL, NULL), -EAGAIN);
+	assert_true(log_count > 0);
+	sevslot_ledger_close(l);
+	sevslot_ledger_close(NULL);
+	assert_string_equal(sevslot_ledger_errmsg(NULL), "out of memory");
+	lh_teardown(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_creates_private_wal_ledger),
+		cmocka_unit_test(test_reopen_unchanged_host_writes_nothing),
+		cmocka_unit_test(test_foreign_sqlite_file_is_refused_untouched),
+		cmocka_unit_test(test_non_sqlite_file_is_refused_untouched),
+		cmocka_unit_test(test_newer_schema_is_refused),
+		cmocka_unit_test(test_allocate_gives_lowest_free_slot),
+		cmocka_unit_test(test_allocate_is_idempotent_for_same_model),
+		cmocka_unit_test(test_consumer_of_another_model_is_refused),
+		cmocka_unit_test(test_model_host_cannot_run_is_unavailable),
+		cmocka_unit_test(test_pool_full_is_eagain),
+		cmocka_unit_test(test_release_is_idempotent),
+		cmocka_unit_test(test_consumer_id_rules),
+		cmocka_unit_test(test_foreach_and_lookup),
+		cmocka_unit_test(test_readonly_open_of_missing_ledger_is_enoent),
+		cmocka_unit_test(test_config_limit_and_reserved_set_capacity),
+		cmocka_unit_test(test_capacity_shrink_keeps_allocations_and_refuses),
+		cmocka_unit_test(test_schema_refuses_stray_writes),
+		cmocka_unit_test(test_migrates_every_earlier_version),
+		cmocka_unit_test(test_locked_ledger_is_ebusy_naming_it),
+		cmocka_unit_test(test_reconcile_releases_consumers_not_live),
+		cmocka_unit_test(test_audit_consistent_and_unknowns_are_not_drift),
+		cmocka_unit_test(test_audit_flags_drift_both_ways),
+		cmocka_unit_test(test_audit_flags_earlier_boot_and_over_capacity),
+		cmocka_unit_test(test_library_never_prints_but_logs),
+	};
+
+	return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);
+}
