@@ -59,8 +59,8 @@ static void failed(struct worker *w, struct sevslot_ledger *l, int err)
 	}
 }
 
-static int child(struct worker *w, int idx, const char *sysroot, const char *db, int gate,
-		 uint64_t ms)
+static int child(struct worker *w, int idx, const char *sysroot, const char *db, int ready,
+		 int gate, uint64_t ms)
 {
 	struct sevslot_ledger *l;
 	struct sevslot_ctx *ctx;
@@ -77,7 +77,8 @@ static int child(struct worker *w, int idx, const char *sysroot, const char *db,
 		w->errors++;
 		return 2;
 	}
-	if (read(gate, &c, 1) < 0)
+	/* Tell the parent this handle is open, then wait for everyone's start. */
+	if (write(ready, "r", 1) != 1 || read(gate, &c, 1) < 0)
 		return 2;
 	deadline = now_ns() + ms * 1000000u;
 	while (now_ns() < deadline) {
@@ -180,7 +181,8 @@ int main(int argc, char **argv)
 	struct worker *ws;
 	size_t n = 0;
 	float *all;
-	int procs, gate[2], err;
+	int procs, gate[2], ready[2], err;
+	char c;
 
 	if (argc != 5)
 		die("usage: hammer SYSROOT DB PROCS MS");
@@ -199,7 +201,7 @@ int main(int argc, char **argv)
 
 	ws = mmap(NULL, sizeof(*ws) * (size_t)procs, PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (ws == MAP_FAILED || pipe(gate) < 0)
+	if (ws == MAP_FAILED || pipe(gate) < 0 || pipe(ready) < 0)
 		die("mmap/pipe: %s", strerror(errno));
 	fflush(stdout);
 	for (int p = 0; p < procs; p++) {
@@ -209,12 +211,17 @@ int main(int argc, char **argv)
 			die("fork: %s", strerror(errno));
 		if (pid == 0) {
 			close(gate[1]);
-			_exit(child(&ws[p], p, argv[1], argv[2], gate[0], ms));
+			close(ready[0]);
+			_exit(child(&ws[p], p, argv[1], argv[2], ready[1], gate[0], ms));
 		}
 		ws[p].pid = pid;
 	}
 	close(gate[0]);
-	usleep(200000); /* let every worker open its handle */
+	close(ready[1]);
+	/* Start the clock once every worker has opened its handle (or died). */
+	for (int p = 0; p < procs; p++)
+		if (read(ready[0], &c, 1) != 1)
+			break;
 	t0 = now_ns();
 	close(gate[1]);
 	for (int p = 0; p < procs; p++) {
