@@ -49,6 +49,12 @@ static const char hint_misc[] =
 	"the kernel split the ASIDs differently from what CPUID says: check that CPUID and the cgroup files come from the same boot, and report the host to the sevslot developers";
 static const char hint_es_snp[] =
 	"to offer SEV-ES guests, load kvm_amd with sev_snp=0; SEV and SEV-SNP guests are not affected";
+static const char hint_cth[] =
+	"lower kvm_amd.ciphertext_hiding_asids so that some of the SEV-ES/SNP ASIDs remain for SEV-ES guests";
+static const char hint_init_failed[] =
+	"SEV INIT failed: look for 'SEV: failed to INIT' in dmesg, update the BIOS and SEV firmware, and check that SEV is enabled in the BIOS";
+static const char hint_snp_init_failed[] =
+	"SNP INIT failed: look for 'SEV-SNP' errors in dmesg; SNP needs SNP enabled in the BIOS, SNP memory coverage and an IOMMU";
 static const char hint_not_recorded[] =
 	"record it from the live host with 'sevslot snapshot DIR'";
 
@@ -164,14 +170,16 @@ static void check_enabled(struct checks *c)
 	const struct sevslot_host *h = c->host;
 	const struct sevslot_cpu *cpu = &h->cpu;
 	const struct sevslot_kernel *k = &h->kernel;
+	/* The kernel release that first listed each flag in /proc/cpuinfo. */
 	struct {
 		const char *id, *name;
 		bool cpu, flag;
+		unsigned since_major, since_minor;
 		const char *hint;
 	} feats[] = {
-		{ "enabled.sev", "sev", cpu->sev, k->cpuinfo_sev, hint_bios_sev },
-		{ "enabled.sev_es", "sev_es", cpu->sev_es, k->cpuinfo_sev_es, hint_bios_sev },
-		{ "enabled.sev_snp", "sev_snp", cpu->sev_snp, k->cpuinfo_sev_snp,
+		{ "enabled.sev", "sev", cpu->sev, k->cpuinfo_sev, 4, 16, hint_bios_sev },
+		{ "enabled.sev_es", "sev_es", cpu->sev_es, k->cpuinfo_sev_es, 5, 10, hint_bios_sev },
+		{ "enabled.sev_snp", "sev_snp", cpu->sev_snp, k->cpuinfo_sev_snp, 5, 19,
 		  "enable SEV-SNP and SNP memory coverage in the BIOS, boot a kernel with SNP host support (6.11+), then reboot" },
 	};
 
@@ -195,7 +203,11 @@ static void check_enabled(struct checks *c)
 	for (size_t i = 0; i < ARRAY_SIZE(feats); i++) {
 		if (!feats[i].cpu)
 			continue;
-		if (!k->cpuinfo_read)
+		if (!sv_kernel_at_least(k, feats[i].since_major, feats[i].since_minor))
+			add(c, feats[i].id, 1, SEVSLOT_SKIP, NULL,
+			    "Linux %s predates the '%s' flag in /proc/cpuinfo (%u.%u): firmware state not shown",
+			    k->osrelease, feats[i].name, feats[i].since_major, feats[i].since_minor);
+		else if (!k->cpuinfo_read)
 			add(c, feats[i].id, 1, SEVSLOT_UNKNOWN,
 			    h->live ? "make /proc readable to this user" : hint_not_recorded,
 			    "cannot tell whether firmware enabled %s: no flags line in /proc/cpuinfo",
@@ -236,6 +248,11 @@ static void check_kvm(struct checks *c)
 	const struct sevslot_cpu *cpu = &c->host->cpu;
 	const struct sevslot_kernel *k = &c->host->kernel;
 
+	if (!cpu->sev) {
+		add(c, "kvm.module", 0, SEVSLOT_SKIP, NULL,
+		    "not checked: without SEV in the CPU, kvm_amd has no encrypted guest to offer");
+		return;
+	}
 	if (k->kvm_amd)
 		add(c, "kvm.module", 0, SEVSLOT_PASS, NULL, "kvm_amd is loaded");
 	else
@@ -247,14 +264,23 @@ static void check_kvm(struct checks *c)
 			add(c, "kvm.dev_kvm", 1, SEVSLOT_FAIL, hint_load_kvm, "/dev/kvm does not exist");
 	}
 	check_param(c, "kvm.sev", "sev", cpu->sev, k->sev, hint_kvm_sev, hint_old_kernel);
-	check_param(c, "kvm.sev_es", "sev_es", cpu->sev_es, k->sev_es, hint_kvm_sev_es,
-		    hint_old_kernel);
+	/* The kernel turns sev_es off by itself when the BIOS left no ASID for it. */
+	check_param(c, "kvm.sev_es", "sev_es", cpu->sev_es, k->sev_es,
+		    cpu->min_sev_asid <= 1 ? hint_es_asids : hint_kvm_sev_es, hint_old_kernel);
 	check_param(c, "kvm.sev_snp", "sev_snp", cpu->sev_snp, k->sev_snp, hint_kvm_sev_snp,
 		    hint_kvm_sev_snp);
-	if (k->ciphertext_hiding_asids > 0)
-		add(c, "kvm.ciphertext_hiding", 1, SEVSLOT_PASS, NULL,
-		    "ciphertext hiding keeps the lowest ASIDs for SEV-SNP (ciphertext_hiding_asids=%lld)",
-		    (long long)k->ciphertext_hiding_asids);
+	if (k->ciphertext_hiding_asids > 0) {
+		const struct sevslot_pool *snp = &c->host->pools[SEVSLOT_POOL_SEV_SNP];
+
+		if (snp->present && (int64_t)snp->capacity < k->ciphertext_hiding_asids)
+			add(c, "kvm.ciphertext_hiding", 1, SEVSLOT_PASS, NULL,
+			    "ciphertext hiding keeps ASIDs 1-%u for SEV-SNP (ciphertext_hiding_asids=%lld, capped at %u)",
+			    snp->asid_max, (long long)k->ciphertext_hiding_asids, snp->capacity);
+		else if (snp->present)
+			add(c, "kvm.ciphertext_hiding", 1, SEVSLOT_PASS, NULL,
+			    "ciphertext hiding keeps ASIDs 1-%u for SEV-SNP (ciphertext_hiding_asids=%lld)",
+			    snp->asid_max, (long long)k->ciphertext_hiding_asids);
+	}
 	if (cpu->sev_es && k->sev_es == SEVSLOT_PARAM_Y && k->sev_snp == SEVSLOT_PARAM_Y)
 		add(c, "kvm.es_with_snp", 1, SEVSLOT_FAIL, hint_es_snp,
 		    "SEV-ES guests cannot be launched while SEV-SNP is enabled (firmware fixed for CVE-2025-48514)");
@@ -280,10 +306,14 @@ static void check_asids(struct checks *c)
 		    cpu->min_sev_asid, cpu->max_asid);
 	if (!cpu->sev_es)
 		add(c, "asids.sev_es", 1, SEVSLOT_SKIP, NULL, "no SEV-ES pool: the CPU does not offer SEV-ES");
-	else if (es->capacity > 0 || snp->capacity > 0)
+	else if (es->capacity > 0)
 		add(c, "asids.sev_es", 1, SEVSLOT_PASS, NULL, "SEV-ES pool: %u slots (ASIDs %u-%u)%s",
 		    es->capacity, es->asid_min, es->asid_max,
 		    snp->present ? "" : ", shared with SEV-SNP");
+	else if (snp->present)
+		add(c, "asids.sev_es", 1, SEVSLOT_FAIL, hint_cth,
+		    "SEV-ES pool is empty: ciphertext hiding gave all %u SEV-ES/SNP ASIDs to SEV-SNP",
+		    snp->capacity);
 	else
 		add(c, "asids.sev_es", 1, SEVSLOT_FAIL, hint_es_asids,
 		    "SEV-ES pool is empty: the BIOS gives every ASID to plain SEV (minimum SEV ASID %u)",
@@ -314,6 +344,10 @@ static void check_asids(struct checks *c)
 		add(c, "asids.misc_cgroup", 1, SEVSLOT_PASS, NULL,
 		    "misc.capacity agrees: sev %lld, sev_es %lld", (long long)k->misc_capacity[0],
 		    (long long)k->misc_capacity[1]);
+	if (k->misc_current_read)
+		add(c, "asids.in_use", 1, SEVSLOT_PASS, NULL,
+		    "ASIDs in use now (misc.current): sev %lld, sev_es %lld (SEV-SNP counts as sev_es)",
+		    (long long)k->misc_current[0], (long long)k->misc_current[1]);
 }
 
 /* "firmware status 1 (INVALID_PLATFORM_STATE)", or the bare number when unknown. */
@@ -321,8 +355,10 @@ static void describe_failure(char *buf, size_t len, int err, uint32_t fwerr)
 {
 	const char *name = sevslot_fw_error_name(fwerr);
 
-	if (err == -EIO || (err == 0 && fwerr != 0))
-		snprintf(buf, len, "firmware status %u (%s)", fwerr, name != NULL ? name : "unknown code");
+	if ((err == -EIO || (err == 0 && fwerr != 0)) && name != NULL)
+		snprintf(buf, len, "firmware status %u (%s)", fwerr, name);
+	else if (err == -EIO || (err == 0 && fwerr != 0))
+		snprintf(buf, len, "firmware status %u (unknown code)", fwerr);
 	else
 		snprintf(buf, len, "%s", strerror(-err));
 }
@@ -371,7 +407,17 @@ static void check_firmware(struct checks *c)
 		return;
 	}
 	add(c, "firmware.device", 0, SEVSLOT_PASS, NULL, "/dev/sev opened read-only");
-	if (fw->status_ok) {
+	if (fw->status_ok && fw->state == SEVSLOT_FW_UNINIT && sv_fw_uninit_is_failure(h)) {
+		add(c, "firmware.platform_status", 1, SEVSLOT_FAIL, hint_init_failed,
+		    "SEV firmware API %u.%u build %u is still UNINIT: the kernel's SEV INIT failed%s",
+		    fw->api_major, fw->api_minor, fw->build,
+		    sv_kernel_at_least(&h->kernel, 6, 15) ? "" :
+		    " (unless ccp.psp_init_on_probe=0 defers it to the first guest)");
+	} else if (fw->status_ok && fw->state == SEVSLOT_FW_UNINIT) {
+		add(c, "firmware.platform_status", 1, SEVSLOT_PASS, NULL,
+		    "SEV firmware API %u.%u build %u, state uninit: from Linux 6.15 kvm_amd initialises it when it loads",
+		    fw->api_major, fw->api_minor, fw->build);
+	} else if (fw->status_ok) {
 		const char *state = sevslot_fw_state_name(fw->state);
 
 		add(c, "firmware.platform_status", 1, SEVSLOT_PASS, NULL,
@@ -386,6 +432,11 @@ static void check_firmware(struct checks *c)
 	if (!h->cpu.sev_snp) {
 		add(c, "firmware.snp_status", 1, SEVSLOT_SKIP, NULL,
 		    "no SNP firmware status: the CPU does not offer SEV-SNP");
+	} else if (fw->snp_ok && fw->snp_state == SEVSLOT_FW_UNINIT &&
+		   h->kernel.sev_snp == SEVSLOT_PARAM_Y) {
+		add(c, "firmware.snp_status", 1, SEVSLOT_FAIL, hint_snp_init_failed,
+		    "SNP firmware build %u is UNINIT although kvm_amd enabled sev_snp: SNP INIT failed",
+		    fw->snp_build_id);
 	} else if (fw->snp_ok) {
 		const char *state = sevslot_fw_state_name(fw->snp_state);
 

@@ -26,9 +26,36 @@ static const char *section(const char *id)
 	return "Other";
 }
 
+/*
+ * Whether a check speaks about SEV as a whole rather than about one of the
+ * later models (SEV-ES, SEV-SNP) or a cross-check: the verdict of an unusable
+ * host names the first failure about SEV itself, where the trouble starts.
+ */
+static bool about_sev(const struct sevslot_check *c)
+{
+	static const char *const specific[] = { "sev_es", "sev_snp", "es_with_snp", "snp_status",
+						"ciphertext_hiding", "misc_cgroup", "in_use" };
+	const char *leaf = strrchr(c->id, '.');
+
+	leaf = leaf != NULL ? leaf + 1 : c->id;
+	for (size_t i = 0; i < ARRAY_SIZE(specific); i++)
+		if (strcmp(leaf, specific[i]) == 0)
+			return false;
+	return true;
+}
+
+static const struct sevslot_check *first_with(const struct sevslot_host *h,
+					       enum sevslot_status status, bool sev_only)
+{
+	for (size_t i = 0; i < h->n_checks; i++)
+		if (h->checks[i].status == status && (!sev_only || about_sev(&h->checks[i])))
+			return &h->checks[i];
+	return NULL;
+}
+
 static void verdict(FILE *f, const struct sevslot_host *h)
 {
-	const struct sevslot_check *first = NULL;
+	const struct sevslot_check *first;
 	const char *sep = "";
 
 	if (h->usable) {
@@ -43,12 +70,11 @@ static void verdict(FILE *f, const struct sevslot_host *h)
 		fputc('\n', f);
 		return;
 	}
-	for (size_t i = 0; i < h->n_checks && first == NULL; i++)
-		if (h->checks[i].status == SEVSLOT_FAIL)
-			first = &h->checks[i];
-	for (size_t i = 0; i < h->n_checks && first == NULL; i++)
-		if (h->checks[i].status == SEVSLOT_UNKNOWN)
-			first = &h->checks[i];
+	first = first_with(h, SEVSLOT_FAIL, true);
+	if (first == NULL)
+		first = first_with(h, SEVSLOT_FAIL, false);
+	if (first == NULL)
+		first = first_with(h, SEVSLOT_UNKNOWN, false);
 	if (first != NULL)
 		fprintf(f, "Verdict: not usable: %s\n", first->message);
 	else

@@ -132,6 +132,7 @@ int sv_misc_parse(const char *data, size_t len, int64_t out[2], char *why, size_
 /* procfs.c */
 int sv_cpuinfo_parse(const char *data, size_t len, struct sevslot_kernel *k);
 int sv_limits_parse_memlock(const char *data, size_t len, uint64_t *cur, uint64_t *max);
+bool sv_kernel_at_least(const struct sevslot_kernel *k, unsigned maj, unsigned min);
 
 /* psp.c */
 #define SV_PSP_PLATFORM_STATUS 1u
@@ -153,6 +154,8 @@ int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t 
 
 /* pools.c */
 void sv_pools_derive(struct sevslot_host *host);
+bool sv_fw_uninit_is_failure(const struct sevslot_host *host);
+bool sv_fw_refuses(const struct sevslot_host *host, bool snp);
 
 /* checks.c */
 int sv_checks_run(struct sevslot_host *host);

@@ -113,6 +113,21 @@ SEVSLOT_EXPORT const char *sevslot_fw_error_name(uint32_t code)
 		"INVALID_PARAM",
 		"RESOURCE_LIMIT",
 		"SECURE_DATA_INVALID",
+		"INVALID_PAGE_SIZE",	     /* 0x19 */
+		"INVALID_PAGE_STATE",
+		"INVALID_MDATA_ENTRY",
+		"INVALID_PAGE_OWNER",
+		"AEAD_OFLOW",		     /* 0x1d */
+		NULL,
+		"EXIT_RING_BUFFER",	     /* 0x1f */
+		"RMP_INIT_REQUIRED",
+		"BAD_SVN",
+		"BAD_VERSION",
+		"SHUTDOWN_REQUIRED",
+		"UPDATE_FAILED",
+		"RESTORE_REQUIRED",
+		"RMP_INITIALIZATION_FAILED",
+		"INVALID_KEY",		     /* 0x27 */
 	};
 
 	if (code >= ARRAY_SIZE(names))

@@ -97,3 +97,18 @@ int sv_limits_parse_memlock(const char *data, size_t len, uint64_t *cur, uint64_
 	}
 	return -ENOENT;
 }
+
+/*
+ * Whether the kernel release (osrelease, "6.2.14-300.fc38.x86_64") is at
+ * least maj.min. An unknown release counts as new: the checks that depend on
+ * it then assume today's kernel rather than blame an old one.
+ */
+bool sv_kernel_at_least(const struct sevslot_kernel *k, unsigned maj, unsigned min)
+{
+	const char *p = k->osrelease;
+	uint64_t a, b;
+
+	if (sv_parse_u64(p, &p, 10, &a) < 0 || *p != '.' || sv_parse_u64(p + 1, NULL, 10, &b) < 0)
+		return true;
+	return a > maj || (a == maj && b >= min);
+}
