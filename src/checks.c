@@ -192,7 +192,7 @@ static void check_enabled(struct checks *c)
 		    "SYSCFG MSR 0x%llx: memory encryption %s by firmware%s",
 		    (unsigned long long)k->syscfg, on ? "enabled" : "not enabled",
 		    !cpu->sev_snp ? "" : k->syscfg & (1u << 24) ? ", SNP enabled" : ", SNP not enabled");
-	} else if (h->live) {
+	} else if (k->msr_error != -ENODATA) {
 		add(c, "enabled.syscfg", 0, SEVSLOT_UNKNOWN, msr_hint(k->msr_error),
 		    "cannot read the SYSCFG MSR 0xC0010010 from /dev/cpu/0/msr: %s",
 		    strerror(-k->msr_error));

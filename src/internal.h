@@ -140,8 +140,9 @@ bool sv_kernel_at_least(const struct sevslot_kernel *k, unsigned maj, unsigned m
 #define SV_PSP_STATUS_LEN 12u
 #define SV_PSP_SNP_STATUS_LEN 32u
 int sv_psp_read(struct sevslot_ctx *ctx, struct sv_raw *raw);
-int sv_psp_parse_recording(const char *text, size_t len, struct sv_psp_reply *status,
-			   struct sv_psp_reply *snp, char *why, size_t whylen);
+int sv_psp_parse_recording(const char *text, size_t len, int *open_err,
+			   struct sv_psp_reply *status, struct sv_psp_reply *snp, char *why,
+			   size_t whylen);
 void sv_psp_decode(const struct sv_psp_reply *status, const struct sv_psp_reply *snp,
 		   struct sevslot_firmware *fw);
 /* Issue one command on an open /dev/sev: the only ioctl in sevslot. */

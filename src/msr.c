@@ -2,7 +2,9 @@
 /*
  * Model-specific registers through /dev/cpu/0/msr (needs the msr module and
  * CAP_SYS_RAWIO), or a recording of lines "0xREGISTER 0xVALUE" under a
- * sysroot. Unreadable is a fact to report, not a failure of the probe.
+ * sysroot. Unreadable is a fact to report, not a failure of the probe: a
+ * snapshot records it as "0xREGISTER -ERRNO", so the replay says the same.
+ * A register the recording does not hold reads as -ENODATA, "not recorded".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,7 @@ int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t 
 		size_t n = (size_t)(eol - p);
 		const char *q;
 		uint64_t r, v;
+		bool failed;
 
 		lineno++;
 		p = eol + (nl != NULL);
@@ -44,17 +47,25 @@ int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t 
 			return -EBADMSG;
 		}
 		q += strspn(q, " \t");
-		if (strncmp(q, "0x", 2) != 0 || sv_parse_u64(q, &q, 16, &v) < 0 ||
-		    q[strspn(q, " \t\r")] != '\0') {
+		failed = q[0] == '-';
+		if (failed ? sv_parse_u64(q + 1, &q, 10, &v) < 0 || v == 0 || v > 4095 :
+			     strncmp(q, "0x", 2) != 0 || sv_parse_u64(q, &q, 16, &v) < 0) {
+			snprintf(why, whylen, "line %u: expected '0xREGISTER 0xVALUE' or '0xREGISTER -ERRNO'",
+				 lineno);
+			return -EBADMSG;
+		}
+		if (q[strspn(q, " \t\r")] != '\0') {
 			snprintf(why, whylen, "line %u: expected '0xREGISTER 0xVALUE'", lineno);
 			return -EBADMSG;
 		}
 		if (r == reg && !found) {
-			*out = v;
 			found = true;
+			if (failed)
+				return -(int)v;
+			*out = v;
 		}
 	}
-	return found ? 0 : -ENOENT;
+	return found ? 0 : -ENODATA;
 }
 
 int sv_msr_read(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
@@ -68,7 +79,7 @@ int sv_msr_read(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
 	enum sv_kind kind = sv_stat(ctx, path, &err);
 
 	if (kind == SV_ABSENT)
-		return err;
+		return ctx->live ? err : -ENODATA;
 	if (kind == SV_REGULAR && !ctx->live) {
 		/*
 		 * As for the other recordings: one that is there but unusable is

@@ -36,15 +36,31 @@ static bool present(const struct sv_buf *b)
 	return b->err == 0;
 }
 
+/*
+ * A kernel file is either there, or absent (a fact the checks report); one
+ * that is too large or cannot be read fails the probe, naming the file.
+ */
+static int readable(struct sevslot_ctx *ctx, const char *path, const struct sv_buf *b)
+{
+	char p[512];
+
+	if (b->err == 0 || b->err == -ENOENT || b->err == -ENOTDIR)
+		return 0;
+	if (b->err == -EFBIG)
+		return bad_file(ctx, path, b, NULL);
+	return sv_fail(ctx, b->err, "%s: %s", shown(ctx, path, p, sizeof(p)), strerror(-b->err));
+}
+
 static int decode_param(struct sevslot_ctx *ctx, const char *name, const struct sv_buf *b,
 			enum sevslot_param *out)
 {
 	char path[128];
+	int err;
 
 	*out = SEVSLOT_PARAM_ABSENT;
 	snprintf(path, sizeof(path), "sys/module/kvm_amd/parameters/%s", name);
-	if (b->err == -EFBIG)
-		return bad_file(ctx, path, b, NULL);
+	if ((err = readable(ctx, path, b)) < 0)
+		return err;
 	if (!present(b))
 		return 0;
 	if (sv_kvm_parse_bool(b->data, b->len, out) < 0)
@@ -69,13 +85,14 @@ static int decode_misc(struct sevslot_ctx *ctx, const struct sv_raw *raw, const 
 		       const char *name, bool *read, int64_t out[2])
 {
 	char path[64], why[128];
+	int err;
 
 	snprintf(path, sizeof(path), "sys/fs/cgroup/%s%s", raw->misc_version == 1 ? "misc/" : "",
 		 name);
 	out[0] = out[1] = 0;
 	*read = false;
-	if (b->err == -EFBIG)
-		return bad_file(ctx, path, b, NULL);
+	if ((err = readable(ctx, path, b)) < 0)
+		return err;
 	if (!present(b))
 		return 0;
 	if (sv_misc_parse(b->data, b->len, out, why, sizeof(why)) < 0)
@@ -95,9 +112,13 @@ static int decode_kernel(struct sevslot_ctx *ctx, const struct sv_raw *raw, stru
 	    (err = decode_param(ctx, "sev_snp", &raw->kvm_sev_snp, &k->sev_snp)) < 0)
 		return err;
 	k->ciphertext_hiding_asids = -1;
-	if (raw->kvm_cth.err == -EFBIG)
-		return bad_file(ctx, "sys/module/kvm_amd/parameters/ciphertext_hiding_asids",
-				&raw->kvm_cth, NULL);
+	if ((err = readable(ctx, "sys/module/kvm_amd/parameters/ciphertext_hiding_asids",
+			    &raw->kvm_cth)) < 0 ||
+	    (err = readable(ctx, "proc/cpuinfo", &raw->cpuinfo)) < 0 ||
+	    (err = readable(ctx, "proc/sys/kernel/random/boot_id", &raw->boot_id)) < 0 ||
+	    (err = readable(ctx, "proc/sys/kernel/osrelease", &raw->osrelease)) < 0 ||
+	    (err = readable(ctx, "proc/self/limits", &raw->limits)) < 0)
+		return err;
 	if (present(&raw->kvm_cth) &&
 	    sv_kvm_parse_uint(raw->kvm_cth.data, raw->kvm_cth.len, &k->ciphertext_hiding_asids) < 0)
 		return bad_file(ctx, "sys/module/kvm_amd/parameters/ciphertext_hiding_asids",

@@ -67,8 +67,8 @@ static int read_recording(struct sevslot_ctx *ctx, const char *path, struct sv_r
 			       ctx->sysroot, path, max);
 	if (buf.err < 0)
 		return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path, strerror(-buf.err));
-	err = sv_psp_parse_recording(buf.data, buf.len, &raw->status, &raw->snp_status, why,
-				     sizeof(why));
+	err = sv_psp_parse_recording(buf.data, buf.len, &raw->sev_open_err, &raw->status,
+				     &raw->snp_status, why, sizeof(why));
 	sv_buf_release(&buf);
 	if (err < 0)
 		return sv_fail(ctx, err, "%s/%s: %s", ctx->sysroot, path, why);
@@ -211,11 +211,31 @@ static int parse_command(const char *p, const char *end, struct sv_psp_reply *re
 }
 
 /*
- * Parse a /dev/sev recording: lines "NAME RET FWERR HEX", '#' comments.
+ * Parse a /dev/sev recording: lines "NAME RET FWERR HEX", '#' comments, and
+ * optionally "OPEN RET" for an open() that failed when it was recorded.
  * A command not listed behaves as on a kernel that does not know it: -EINVAL.
  */
-int sv_psp_parse_recording(const char *text, size_t len, struct sv_psp_reply *status,
-			   struct sv_psp_reply *snp, char *why, size_t whylen)
+/*
+ * "OPEN RET": what open() of the device returned when it was recorded (a
+ * snapshot writes it when the open failed, EACCES say); 0 when not listed.
+ */
+static int parse_open(const char *p, const char *end, int *open_err)
+{
+	const char *f;
+	size_t flen;
+	int64_t ret;
+
+	field(&p, end, &f, &flen); /* "OPEN" */
+	if (!field(&p, end, &f, &flen) || parse_int(f, flen, true, &ret) < 0 || ret > 0 ||
+	    field(&p, end, &f, &flen))
+		return -EBADMSG;
+	*open_err = (int)ret;
+	return 0;
+}
+
+int sv_psp_parse_recording(const char *text, size_t len, int *open_err,
+			   struct sv_psp_reply *status, struct sv_psp_reply *snp, char *why,
+			   size_t whylen)
 {
 	struct sv_psp_reply *replies[2] = { status, snp };
 	const char *p = text, *end = text + len;
@@ -224,6 +244,7 @@ int sv_psp_parse_recording(const char *text, size_t len, struct sv_psp_reply *st
 
 	memset(status, 0, sizeof(*status));
 	memset(snp, 0, sizeof(*snp));
+	*open_err = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl != NULL ? nl : end;
@@ -233,8 +254,13 @@ int sv_psp_parse_recording(const char *text, size_t len, struct sv_psp_reply *st
 		const char *probe = p;
 
 		lineno++;
-		if (field(&probe, stop, &f, &flen) &&
-		    parse_command(p, stop, replies, inner, sizeof(inner)) < 0) {
+		if (field(&probe, stop, &f, &flen) && flen == 4 && memcmp(f, "OPEN", 4) == 0) {
+			if (parse_open(p, stop, open_err) < 0) {
+				snprintf(why, whylen, "line %u: expected 'OPEN RET' with RET 0 or a negative errno",
+					 lineno);
+				return -EBADMSG;
+			}
+		} else if (flen > 0 && parse_command(p, stop, replies, inner, sizeof(inner)) < 0) {
 			snprintf(why, whylen, "line %u: %s", lineno, inner);
 			return -EBADMSG;
 		}

@@ -117,16 +117,20 @@ static void put_sev(struct writer *w, const struct sv_raw *raw)
 	size_t len = 0;
 	FILE *f;
 
-	if (raw->sev_open_err != 0)
-		return;
+	if (raw->sev_open_err == -ENOENT)
+		return; /* no device: no recording */
 	f = open_memstream(&text, &len);
 	if (f == NULL) {
 		w->err = -ENOMEM;
 		return;
 	}
 	fputs("# sevslot snapshot of /dev/sev: NAME RET FWERR HEX\n", f);
-	put_reply(f, "PLATFORM_STATUS", &raw->status);
-	put_reply(f, "SNP_PLATFORM_STATUS", &raw->snp_status);
+	if (raw->sev_open_err != 0) {
+		fprintf(f, "OPEN %d\n", raw->sev_open_err);
+	} else {
+		put_reply(f, "PLATFORM_STATUS", &raw->status);
+		put_reply(f, "SNP_PLATFORM_STATUS", &raw->snp_status);
+	}
 	if (fclose(f) != 0)
 		w->err = -ENOMEM;
 	else
@@ -211,11 +215,13 @@ SEVSLOT_EXPORT int sevslot_snapshot(struct sevslot_ctx *ctx, const char *dir)
 	if (raw->dev_kvm)
 		put(&w, "dev/kvm", "", 0);
 	put_sev(&w, raw);
-	if (raw->msr_err == 0) {
+	/* An unreadable MSR is recorded as its errno, so the replay says the same. */
+	if (raw->msr_err == 0)
 		snprintf(path, sizeof(path), "0x%x 0x%llx\n", SV_MSR_SYSCFG,
 			 (unsigned long long)raw->syscfg);
-		put(&w, "dev/cpu/0/msr", path, strlen(path));
-	}
+	else
+		snprintf(path, sizeof(path), "0x%x %d\n", SV_MSR_SYSCFG, raw->msr_err);
+	put(&w, "dev/cpu/0/msr", path, strlen(path));
 	err = w.err;
 	close(w.dirfd);
 out:

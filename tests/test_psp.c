@@ -22,8 +22,33 @@ static int parse(const char *text, struct sv_psp_reply *st, struct sv_psp_reply 
 {
 	memset(st, 0xA5, sizeof(*st));
 	memset(snp, 0xA5, sizeof(*snp));
+	int open_err;
+
 	why[0] = '\0';
-	return sv_psp_parse_recording(text, strlen(text), st, snp, why, whylen);
+	return sv_psp_parse_recording(text, strlen(text), &open_err, st, snp, why, whylen);
+}
+
+/* What an "OPEN RET" line says; -1000 when the recording did not parse. */
+static int parse_open_err(const char *text)
+{
+	struct sv_psp_reply st, snp;
+	char why[160];
+	int open_err = 1;
+
+	if (sv_psp_parse_recording(text, strlen(text), &open_err, &st, &snp, why, sizeof(why)) < 0)
+		return -1000;
+	return open_err;
+}
+
+static void test_psp_open_line_records_the_open_error(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_open_err("OPEN -13\n"), -EACCES);
+	assert_int_equal(parse_open_err("PLATFORM_STATUS -22 0\n"), 0);
+	assert_int_equal(parse_open_err("OPEN 0\nPLATFORM_STATUS -22 0\n"), 0);
+	assert_int_equal(parse_open_err("OPEN 1\n"), -1000);
+	assert_int_equal(parse_open_err("OPEN\n"), -1000);
+	assert_int_equal(parse_open_err("OPEN -13 7\n"), -1000);
 }
 
 static void parse_ok(const char *text, struct sv_psp_reply *st, struct sv_psp_reply *snp)
@@ -371,6 +396,7 @@ static void test_psp_recording_round_trips_through_decode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_psp_open_line_records_the_open_error),
 		cmocka_unit_test(test_psp_recording_reads_both_commands),
 		cmocka_unit_test(test_psp_recording_skips_comments_and_blank_lines),
 		cmocka_unit_test(test_psp_recording_accepts_tabs_and_crlf),
