@@ -35,6 +35,7 @@ int sv_ledger_errno(sqlite3 *db, int rc)
 		return 0;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
+	case SQLITE_PROTOCOL:  /* WAL: no stable read lock after SQLite's own retries */
 		return -EBUSY;
 	case SQLITE_NOMEM:
 		return -ENOMEM;
@@ -49,7 +50,6 @@ int sv_ledger_errno(sqlite3 *db, int rc)
 		return -EBADMSG;
 	case SQLITE_CORRUPT:
 	case SQLITE_IOERR:
-	case SQLITE_PROTOCOL:
 		return -EIO;
 	case SQLITE_CANTOPEN:
 		sys = db != NULL ? sqlite3_system_errno(db) : 0;
