@@ -90,7 +90,7 @@ static int pragma_int(struct sevslot_ledger *l, const char *sql, int64_t *out)
 	err = sv_ledger_step(l, st, "read the header");
 	if (err == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 
@@ -144,7 +144,7 @@ static int set_pragmas(struct sevslot_ledger *l)
 		err = sv_ledger_fail(l, -EIO, "ledger %s: cannot use WAL mode (journal_mode %s); "
 				     "is it on a network file system?", l->path,
 				     (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (err < 0)
 		return err;
 	int rc = sqlite3_exec(l->db, "PRAGMA synchronous = " SV_LEDGER_SYNCHRONOUS, NULL, NULL, NULL);
@@ -175,7 +175,7 @@ static int read_pools(struct sevslot_ledger *l, void *arg)
 		    sqlite3_column_int64(st, 2) != r->probed[pool])
 			r->changed = true;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 
@@ -231,8 +231,8 @@ static int write_pools(struct sevslot_ledger *l, void *arg)
 	}
 	err = 0;
 out:
-	sqlite3_finalize(sel);
-	sqlite3_finalize(upd);
+	sqlite3_reset(sel);
+	sqlite3_reset(upd);
 	return err;
 }
 
@@ -265,7 +265,8 @@ static int refresh_capacity(struct sevslot_ledger *l)
 
 static int do_open(struct sevslot_ledger *l)
 {
-	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+	/* One thread at a time per handle (sevslot.h): SQLite's mutexes would be waste. */
+	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
 	int rc, err;
 
 	if (l->readonly) {
@@ -287,7 +288,7 @@ static int do_open(struct sevslot_ledger *l)
 				      SV_LEDGER_GROUP : "");
 	}
 	sqlite3_extended_result_codes(l->db, 1);
-	sqlite3_busy_timeout(l->db, (int)l->busy_timeout_ms);
+	sqlite3_busy_handler(l->db, sv_ledger_busy, l);
 	if ((err = check_identity(l)) < 0 || (err = set_pragmas(l)) < 0)
 		return err;
 	if (l->readonly)
@@ -337,6 +338,7 @@ SEVSLOT_EXPORT void sevslot_ledger_close(struct sevslot_ledger *ledger)
 {
 	if (ledger == NULL)
 		return;
+	sv_ledger_forget_statements(ledger);
 	sqlite3_close_v2(ledger->db);
 	sevslot_host_free(ledger->host);
 	free(ledger->path);

@@ -72,7 +72,7 @@ static int find(struct sevslot_ledger *l, const char *consumer, struct sevslot_a
 					     l->path, consumer) : 1;
 	else if (err == SQLITE_DONE)
 		err = 0;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err;
 }
 
@@ -91,7 +91,7 @@ static int64_t query_int(struct sevslot_ledger *l, const char *sql, const char *
 	} else if (*err == SQLITE_DONE) {
 		*err = 0;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return v;
 }
 
@@ -104,11 +104,35 @@ struct alloc_op {
 	char why[400];
 };
 
-/* The lowest slot number nobody holds in `pool`. */
-static const char lowest_free_sql[] =
-	"SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM slots WHERE pool = ?1 AND slot = 0) THEN 0 "
-	"ELSE (SELECT min(s.slot) + 1 FROM slots s WHERE s.pool = ?1 AND NOT EXISTS "
-	"(SELECT 1 FROM slots t WHERE t.pool = ?1 AND t.slot = s.slot + 1)) END";
+/*
+ * One ordered pass over the pool's slots (the (pool, slot) index): how many
+ * are held, and the lowest number nobody holds.
+ */
+static int scan_pool(struct sevslot_ledger *l, const char *pool, int64_t *count, int64_t *lowest)
+{
+	sqlite3_stmt *st;
+	int64_t next = 0;
+	int err;
+
+	*count = 0;
+	*lowest = -1;
+	if ((err = sv_ledger_prepare(l, "SELECT slot FROM slots WHERE pool = ?1 ORDER BY slot",
+				     &st)) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	while ((err = sv_ledger_step(l, st, "scan the pool")) == SQLITE_ROW) {
+		int64_t slot = sqlite3_column_int64(st, 0);
+
+		if (*lowest < 0 && slot != next)
+			*lowest = next;
+		next = slot + 1;
+		(*count)++;
+	}
+	sqlite3_reset(st);
+	if (*lowest < 0)
+		*lowest = next;
+	return err < 0 ? err : 0;
+}
 
 static int refuse(struct sevslot_ledger *l, struct alloc_op *op, int err, int pool,
 		  const char *result)
@@ -149,13 +173,7 @@ static int allocate_txn(struct sevslot_ledger *l, void *arg)
 		return refuse(l, op, -ENODEV, (int)pool, "unavailable");
 	}
 	cap = query_int(l, "SELECT capacity FROM pools WHERE pool = ?1", pname, &err);
-	if (err < 0)
-		return err;
-	count = query_int(l, "SELECT count(*) FROM slots WHERE pool = ?1", pname, &err);
-	if (err < 0)
-		return err;
-	slot = query_int(l, lowest_free_sql, pname, &err);
-	if (err < 0)
+	if (err < 0 || (err = scan_pool(l, pname, &count, &slot)) < 0)
 		return err;
 	if (count >= cap || slot >= cap) {
 		snprintf(op->why, sizeof(op->why), "pool %s is full: %lld of %lld slots allocated%s",
@@ -164,23 +182,33 @@ static int allocate_txn(struct sevslot_ledger *l, void *arg)
 		return refuse(l, op, -EAGAIN, (int)pool, "full");
 	}
 
-	if ((err = sv_ledger_prepare(l, "INSERT INTO slots (" ROW_COLUMNS ") VALUES (?1, ?2, ?3, ?4, "
-				     "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?5) RETURNING "
-				     ROW_COLUMNS, &st)) < 0)
+	/* No RETURNING: SQLite runs it through a temporary trigger. */
+	memset(&op->a, 0, sizeof(op->a));
+	if ((err = sv_ledger_prepare(l, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", &st)) < 0)
+		return err;
+	if ((err = sv_ledger_step(l, st, "allocate")) == SQLITE_ROW)
+		copy_text(op->a.allocated_at, sizeof(op->a.allocated_at), st, 0);
+	sqlite3_reset(st);
+	if (err < 0)
+		return err;
+	if ((err = sv_ledger_prepare(l, "INSERT INTO slots (" ROW_COLUMNS ") "
+				     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st)) < 0)
 		return err;
 	sqlite3_bind_text(st, 1, op->consumer, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, pname, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, slot);
-	sqlite3_bind_text(st, 5, l->host->kernel.boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, op->a.allocated_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, l->host->kernel.boot_id, -1, SQLITE_STATIC);
 	err = sv_ledger_step(l, st, "allocate");
-	if (err == SQLITE_ROW)
-		err = sv_allocation_from_row(st, 0, &op->a);
-	if (err >= 0)
-		err = sv_ledger_step(l, st, "allocate");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (err < 0)
 		return err;
+	snprintf(op->a.consumer, sizeof(op->a.consumer), "%s", op->consumer);
+	op->a.model = op->model;
+	op->a.pool = pool;
+	op->a.slot = (uint32_t)slot;
+	snprintf(op->a.boot_id, sizeof(op->a.boot_id), "%s", l->host->kernel.boot_id);
 	op->created = true;
 	return sv_journal(l, "allocate", op->consumer, (int)op->model, (int)pool, slot, "created",
 			  NULL);
@@ -225,20 +253,18 @@ static int release_txn(struct sevslot_ledger *l, void *arg)
 	int err;
 
 	op->released = false;
-	if ((err = sv_ledger_prepare(l, "DELETE FROM slots WHERE consumer = ?1 RETURNING "
-				     ROW_COLUMNS, &st)) < 0)
+	if ((err = find(l, op->consumer, &a)) < 0)
+		return err;
+	if (err == 0)
+		return sv_journal(l, "release", op->consumer, -1, -1, -1, "absent", NULL);
+	if ((err = sv_ledger_prepare(l, "DELETE FROM slots WHERE consumer = ?1", &st)) < 0)
 		return err;
 	sqlite3_bind_text(st, 1, op->consumer, -1, SQLITE_STATIC);
 	err = sv_ledger_step(l, st, "release");
-	if (err == SQLITE_ROW) {
-		op->released = sv_allocation_from_row(st, 0, &a) == 0;
-		err = sv_ledger_step(l, st, "release");
-	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (err < 0)
 		return err;
-	if (!op->released)
-		return sv_journal(l, "release", op->consumer, -1, -1, -1, "absent", NULL);
+	op->released = sqlite3_changes(l->db) == 1;
 	return sv_journal(l, "release", op->consumer, (int)a.model, (int)a.pool, a.slot,
 			  "released", NULL);
 }
@@ -315,7 +341,7 @@ static int foreach_txn(struct sevslot_ledger *l, void *arg)
 		if ((op->stopped = op->fn(&a, op->data)) != 0)
 			break;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 
@@ -349,7 +375,7 @@ static int usage_txn(struct sevslot_ledger *l, void *arg)
 		out[pool].allocated = (uint32_t)sqlite3_column_int64(st, 2);
 		out[pool].free = (uint32_t)sqlite3_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 

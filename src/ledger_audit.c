@@ -82,7 +82,7 @@ static int read_slots(struct sevslot_ledger *l, struct audit_op *op)
 			 "its guest cannot still run: release it, or run 'sevslot reconcile'",
 			 a.consumer, a.slot, sevslot_pool_name(a.pool), a.allocated_at, a.boot_id);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 
@@ -103,7 +103,7 @@ static int read_usage(struct sevslot_ledger *l, struct audit_op *op)
 		u[pool].allocated = (uint32_t)sqlite3_column_int64(st, 2);
 		u[pool].free = (uint32_t)sqlite3_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 

@@ -25,6 +25,7 @@
 #define SV_LEDGER_DIR_MODE 02770            /* setgid: -wal and -shm keep the group */
 #define SV_LEDGER_FILE_MODE 0660
 #define SV_LEDGER_MAX_RETRIES 10            /* busy results SQLite's handler did not absorb */
+#define SV_LEDGER_STMTS 48                  /* prepared statements kept on a handle */
 
 struct sevslot_ledger {
 	struct sevslot_ctx *ctx;             /* borrowed: sysroot, log callback */
@@ -37,6 +38,12 @@ struct sevslot_ledger {
 	struct sevslot_host *host;           /* capacity probe; NULL when read-only */
 	uint32_t capacity[SEVSLOT_POOL_COUNT]; /* effective, as refreshed at open */
 	uint64_t rng;                        /* retry jitter */
+	uint64_t busy_since_ms;              /* when the busy handler started waiting */
+	unsigned n_stmts;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} stmts[SV_LEDGER_STMTS];            /* prepared once, reset after each use */
 	char errmsg[512];
 };
 
@@ -59,8 +66,16 @@ int sv_ledger_write(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, vo
 /* The same for a read transaction: one consistent snapshot. */
 int sv_ledger_read(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg);
 
-/* Prepare `sql`; on failure the message is on the handle. */
+/*
+ * The statement for `sql` (a string literal), prepared on first use and kept
+ * on the handle: reset, bindings cleared. Never finalize it; sqlite3_reset it
+ * when done. On failure the message is on the handle.
+ */
 int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **out);
+/* Finalize every kept statement (before closing the connection). */
+void sv_ledger_forget_statements(struct sevslot_ledger *l);
+/* SQLite's busy handler for the handle: short jittered sleeps up to the busy timeout. */
+int sv_ledger_busy(void *arg, int count);
 /* Step a statement expecting SQLITE_DONE (or ROW when `row_ok`); maps errors. */
 int sv_ledger_step(struct sevslot_ledger *l, sqlite3_stmt *st, const char *what);
 

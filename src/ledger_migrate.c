@@ -32,7 +32,7 @@ static int read_version(struct sevslot_ledger *l, int64_t *app, int64_t *version
 		*app = sqlite3_column_int64(st, 0);
 		*version = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 

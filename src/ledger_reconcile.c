@@ -53,7 +53,7 @@ static int collect(struct sevslot_ledger *l, struct reconcile_op *op)
 		}
 		op->gone[op->n_gone++] = a;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 
@@ -76,7 +76,7 @@ static int reconcile_txn(struct sevslot_ledger *l, void *arg)
 			err = sv_journal(l, "reconcile", a->consumer, (int)a->model, (int)a->pool,
 					 a->slot, "released", "not among the live consumers");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 
