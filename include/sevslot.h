@@ -350,8 +350,8 @@ typedef int (*sevslot_allocation_fn)(const struct sevslot_allocation *alloc, voi
 
 /*
  * Visit every allocation, ordered by pool and slot, in one consistent
- * snapshot. Returns 0, the callback's non-zero value if it stopped, or a
- * negative errno.
+ * snapshot (a read transaction: `fn` must not call the ledger). Returns 0,
+ * the callback's non-zero value if it stopped, or a negative errno.
  */
 int sevslot_ledger_foreach(struct sevslot_ledger *ledger, sevslot_allocation_fn fn, void *data);
 /* Capacity, allocated and free slots of every pool, indexed by sevslot_pool_id. */
