@@ -316,6 +316,10 @@ struct sevslot_pool_usage {
  * a capacity-only probe of `ctx` (CPUID, kvm_amd parameters, misc.capacity;
  * never a firmware command) and `config` (NULL: defaults).
  *
+ * The capacity and which models this host can run are read at open: a
+ * long-running scheduler that keeps the handle open reopens it after the
+ * host changes (a BIOS setting, kvm_amd parameters).
+ *
  * Like sqlite3_open, *out is set even on failure (NULL only when out of
  * memory) so that the message can be read; close it in every case.
  */
