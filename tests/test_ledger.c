@@ -815,6 +815,48 @@ static void test_audit_flags_earlier_boot_and_over_capacity(void **state)
 	lh_teardown(&w);
 }
 
+/* The allocate path probes capacity only: a /dev/sev a full probe rejects is never read. */
+static void test_allocate_path_issues_no_firmware_command(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_host *h;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	h_puts(w.root, "dev/sev", "PLATFORM_STATUS this is not a recording\n");
+	assert_int_equal(sevslot_probe(w.ctx, 0, &h), -EBADMSG);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_release(l, "vm", NULL), 0);
+	sevslot_ledger_close(l);
+	lh_teardown(&w);
+}
+
+static void test_config_path_names_the_ledger(void **state)
+{
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_config *c;
+	char text[700], path[600];
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	snprintf(path, sizeof(path), "%s/from-config.db", w.dir);
+	snprintf(text, sizeof(text), "[ledger]\npath = %s\n", path);
+	c = config_from(&w, text);
+	assert_int_equal(sevslot_ledger_open(w.ctx, NULL, c, 0, &l), 0);
+	assert_string_equal(sevslot_ledger_path(l), path);
+	sevslot_ledger_close(l);
+	assert_int_equal(access(path, F_OK), 0);
+	/* An explicit path wins over the config's. */
+	assert_int_equal(sevslot_ledger_open(w.ctx, w.path, c, 0, &l), 0);
+	assert_string_equal(sevslot_ledger_path(l), w.path);
+	sevslot_ledger_close(l);
+	sevslot_config_free(c);
+	lh_teardown(&w);
+}
+
 static int log_count;
 
 static void count_log(void *data, int priority, const char *msg)
@@ -870,6 +912,8 @@ int main(void)
 		cmocka_unit_test(test_audit_flags_drift_both_ways),
 		cmocka_unit_test(test_audit_flags_earlier_boot_and_over_capacity),
 		cmocka_unit_test(test_library_never_prints_but_logs),
+		cmocka_unit_test(test_allocate_path_issues_no_firmware_command),
+		cmocka_unit_test(test_config_path_names_the_ledger),
 	};
 
 	return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);
