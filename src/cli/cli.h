@@ -34,15 +34,8 @@ int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 int cli_exit_code(int err);
 /* Report a library failure on stderr: the context's message, or strerror. */
 int cli_fail(struct cli *cli, int err, const char *what);
-/* Parse a command's own options: only --json and --help are common. */
-int cli_parse_common(struct cli *cli, int *argc, char ***argv, const struct cli_command *cmd);
-/* Print a string followed by a newline unless it ends with one. */
-void cli_puts(const char *s);
 
-int cmd_probe(struct cli *cli, int argc, char **argv);
-int cmd_snapshot(struct cli *cli, int argc, char **argv);
-
-/* ------------------------------------------------- ledger commands (ledger.c) */
+/* ---------------------------------------------- options and output (common.c) */
 
 struct json_object;
 
@@ -61,6 +54,13 @@ const struct cli_command *cli_command_named(const char *name);
  */
 int cli_getopt(struct cli *cli, int *argc, char ***argv, const char *name,
 	       const struct cli_opt *extra, const char *help);
+/* Print a string followed by a newline unless it ends with one. */
+void cli_puts(const char *s);
+/* Print and free a JSON object: one line, or indented when `pretty`. */
+void cli_json_print(struct json_object *o, bool pretty);
+
+/* ------------------------------------------------- ledger commands (ledger.c) */
+
 /*
  * Load the configuration and open the ledger for writing; when that is not
  * permitted and `may_read_only`, read-only. Returns -1 on success, else the
@@ -74,8 +74,9 @@ int cli_ledger_fail(const struct sevslot_ledger *ledger, int err);
 /* Report a configuration failure: exit 78, or 70 when out of memory. */
 int cli_config_fail(struct cli *cli, int err);
 struct json_object *cli_json_allocation(const struct sevslot_allocation *a);
-/* Print and free a JSON object: one line, or indented when `pretty`. */
-void cli_json_print(struct json_object *o, bool pretty);
+
+int cmd_probe(struct cli *cli, int argc, char **argv);
+int cmd_snapshot(struct cli *cli, int argc, char **argv);
 
 int cmd_allocate(struct cli *cli, int argc, char **argv);
 int cmd_release(struct cli *cli, int argc, char **argv);

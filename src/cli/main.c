@@ -61,44 +61,6 @@ static void log_stderr(void *data, int priority, const char *msg)
 		fprintf(stderr, "sevslot: debug: %s\n", msg);
 }
 
-int cli_parse_common(struct cli *cli, int *argc, char ***argv, const struct cli_command *cmd)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(*argc, *argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			cli->json = true;
-			break;
-		case 'h':
-			printf("Usage: sevslot [GLOBAL OPTIONS] %s %s\n%s.\n", cmd->name, cmd->args,
-			       cmd->summary);
-			return EX_OK;
-		default:
-			return cli_error(EX_USAGE, "%s: unknown option; see 'sevslot %s --help'",
-					 cmd->name, cmd->name);
-		}
-	}
-	*argc -= optind;
-	*argv += optind;
-	return -1;
-}
-
-void cli_puts(const char *s)
-{
-	size_t n = strlen(s);
-
-	fputs(s, stdout);
-	if (n == 0 || s[n - 1] != '\n')
-		putchar('\n');
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -114,7 +76,8 @@ int main(int argc, char **argv)
 	const struct cli_command *cmd;
 	int c, err, code;
 
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			cli.sysroot = optarg;
@@ -134,8 +97,12 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("sevslot %s\n", SEVSLOT_VERSION);
 			return EX_OK;
+		case ':':
+			return cli_error(EX_USAGE, "option '%s' needs a value; see 'sevslot --help'",
+					 argv[optind - 1]);
 		default:
-			return cli_error(EX_USAGE, "unknown option; see 'sevslot --help'");
+			return cli_error(EX_USAGE, "unknown option '%s'; see 'sevslot --help'",
+					 argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

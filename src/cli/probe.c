@@ -14,7 +14,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
 	char *text;
 	int err, code;
 
-	code = cli_parse_common(cli, &argc, &argv, &cli_commands[0]);
+	code = cli_getopt(cli, &argc, &argv, "probe", NULL, NULL);
 	if (code >= 0)
 		return code;
 	if (argc != 0)

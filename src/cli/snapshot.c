@@ -2,6 +2,7 @@
 /*
  * sevslot snapshot DIR: record the live host as a sysroot.
  */
+#include <json-c/json.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -10,7 +11,7 @@ int cmd_snapshot(struct cli *cli, int argc, char **argv)
 {
 	int code, err;
 
-	code = cli_parse_common(cli, &argc, &argv, &cli_commands[1]);
+	code = cli_getopt(cli, &argc, &argv, "snapshot", NULL, NULL);
 	if (code >= 0)
 		return code;
 	if (argc != 1)
@@ -20,10 +21,14 @@ int cmd_snapshot(struct cli *cli, int argc, char **argv)
 	err = sevslot_snapshot(cli->ctx, argv[0]);
 	if (err < 0)
 		return cli_fail(cli, err, "snapshot");
-	if (cli->json)
-		printf("{\"snapshot\": \"%s\"}\n", argv[0]);
-	else
+	if (cli->json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "snapshot", json_object_new_string(argv[0]));
+		cli_json_print(o, false);
+	} else {
 		printf("recorded this host into %s; replay it with: sevslot --sysroot %s probe\n",
 		       argv[0], argv[0]);
+	}
 	return EX_OK;
 }
