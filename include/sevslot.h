@@ -420,6 +420,64 @@ int sevslot_ledger_audit(struct sevslot_ledger *ledger, const struct sevslot_hos
 			 struct sevslot_audit **out);
 void sevslot_audit_free(struct sevslot_audit *audit);
 
+/* --------------------------------------------------------------- requests */
+
+/*
+ * A guest's request, from nova-style flavor extra specs and image properties
+ * ("key=value" strings): hw:mem_encryption / hw_mem_encryption (a boolean)
+ * and hw:mem_encryption_model / hw_mem_encryption_model (amd-sev,
+ * amd-sev-es, amd-sev-snp; default amd-sev).
+ */
+struct sevslot_request {
+	bool requested;             /* memory encryption asked for */
+	enum sevslot_model model;   /* the slot to allocate, when requested */
+};
+
+/*
+ * Translate a request. `flavor` and `image` are NULL-terminated lists of
+ * "key=value" (either may be NULL). Fails with -EINVAL, the reason in
+ * sevslot_errmsg(ctx), when a value is malformed, flavor and image disagree,
+ * a model is named without encryption, or the image asks for what SEV cannot
+ * run: a machine type other than q35, firmware other than UEFI, IDE disks or
+ * cdroms.
+ */
+int sevslot_request_translate(struct sevslot_ctx *ctx, const char *const *flavor,
+			      const char *const *image, struct sevslot_request *out);
+/* The Placement trait of a model: "HW_CPU_X86_AMD_SEV", "..._SEV_ES", "..._SEV_SNP". */
+const char *sevslot_model_trait(enum sevslot_model model);
+/* The default guest policy: 0x0033 for SEV, 0x0037 for SEV-ES, 0x30000 for SEV-SNP. */
+uint64_t sevslot_default_policy(enum sevslot_model model);
+/*
+ * The libvirt <launchSecurity> element for a guest of `model` on `host`.
+ * -EINVAL when `policy` does not fit the model (SEV-ES needs bit 2, SEV must
+ * not set it, SEV-SNP needs bit 17), -ENODEV when the host cannot run it.
+ */
+int sevslot_launch_security_xml(struct sevslot_ctx *ctx, const struct sevslot_host *host,
+				enum sevslot_model model, uint64_t policy, char **out);
+
+/* -------------------------------------------------------------- inventory */
+
+enum sevslot_inventory_format {
+	SEVSLOT_INVENTORY_TEXT,
+	SEVSLOT_INVENTORY_JSON,       /* sevslot's own: per model and per pool */
+	SEVSLOT_INVENTORY_PLACEMENT,  /* OpenStack Placement child providers */
+	SEVSLOT_INVENTORY_NFD,        /* Kubernetes Node Feature Discovery local file */
+	SEVSLOT_INVENTORY_PROMETHEUS, /* Prometheus text exposition */
+};
+
+/* Parse "text", "json", "placement", "nfd", "prometheus"; -EINVAL otherwise. */
+int sevslot_inventory_format_from_name(const char *name, enum sevslot_inventory_format *out);
+
+/*
+ * Render this host's inventory: per model, the slots a scheduler may count on
+ * (the host's capacity capped by the configured limit), those reserved, and,
+ * when `usage` is given (from sevslot_ledger_usage), those allocated.
+ * `config` may be NULL (defaults); `hostname` names Placement providers.
+ */
+int sevslot_inventory_render(const struct sevslot_host *host, const struct sevslot_config *config,
+			     const struct sevslot_pool_usage *usage, const char *hostname,
+			     enum sevslot_inventory_format format, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -158,6 +158,25 @@ void sv_pools_derive(struct sevslot_host *host);
 bool sv_fw_uninit_is_failure(const struct sevslot_host *host);
 bool sv_fw_refuses(const struct sevslot_host *host, bool snp);
 
+/* inventory.c: what the host offers, per pool and per model */
+struct sv_inventory_pool {
+	bool present, usable;
+	uint32_t capacity;         /* what the host reports */
+	uint32_t total;            /* capped by the configured limit */
+	uint32_t reserved;         /* of total, kept back */
+	uint32_t allocated;        /* in the ledger (0 without one) */
+	int64_t in_use;            /* misc.current ASIDs, -1 unknown */
+};
+
+struct sv_inventory {
+	bool usable, have_usage;
+	struct sv_inventory_pool pools[SEVSLOT_POOL_COUNT];
+	struct sevslot_model_info models[SEVSLOT_MODEL_COUNT];
+};
+
+void sv_inventory_compute(const struct sevslot_host *host, const struct sevslot_config *config,
+			  const struct sevslot_pool_usage *usage, struct sv_inventory *inv);
+
 /* checks.c */
 int sv_checks_run(struct sevslot_host *host);
 

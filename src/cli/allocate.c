@@ -19,7 +19,10 @@ static const char help[] =
 int cmd_allocate(struct cli *cli, int argc, char **argv)
 {
 	const char *model_name = "amd-sev";
-	const struct cli_opt opts[] = { { "model", 'm', &model_name, NULL }, { NULL, 0, NULL, NULL } };
+	const struct cli_opt opts[] = {
+		{ .name = "model", .key = 'm', .value = &model_name },
+		{ .name = NULL },
+	};
 	struct sevslot_config *config;
 	struct sevslot_ledger *ledger;
 	struct sevslot_allocation a;

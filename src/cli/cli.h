@@ -39,12 +39,15 @@ int cli_fail(struct cli *cli, int err, const char *what);
 
 struct json_object;
 
-/* A command's own option: --name (with a value when `value` is set). */
+/* A command's own option: --name (with a value when `value` or `many` is set). */
 struct cli_opt {
 	const char *name;
 	int key;               /* getopt value; not 'j' or 'h' */
 	const char **value;    /* set to the option's argument */
 	bool *flag;            /* set to true when given */
+	const char **many;     /* repeatable: arguments appended here, NULL-terminated */
+	size_t *count;         /* ... how many so far */
+	size_t max;            /* ... room in `many`, the terminator excluded */
 };
 
 const struct cli_command *cli_command_named(const char *name);
@@ -77,6 +80,9 @@ struct json_object *cli_json_allocation(const struct sevslot_allocation *a);
 
 int cmd_probe(struct cli *cli, int argc, char **argv);
 int cmd_snapshot(struct cli *cli, int argc, char **argv);
+int cmd_inventory(struct cli *cli, int argc, char **argv);
+int cmd_request(struct cli *cli, int argc, char **argv);
+int cmd_launch_security(struct cli *cli, int argc, char **argv);
 
 int cmd_allocate(struct cli *cli, int argc, char **argv);
 int cmd_release(struct cli *cli, int argc, char **argv);

@@ -29,7 +29,9 @@ int cli_getopt(struct cli *cli, int *argc, char ***argv, const char *name,
 	opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	for (const struct cli_opt *o = extra; o != NULL && o->name != NULL && n < 7; o++)
-		opts[n++] = (struct option){ o->name, o->value != NULL ? required_argument : no_argument,
+		opts[n++] = (struct option){ o->name,
+					     o->value != NULL || o->many != NULL ? required_argument :
+										    no_argument,
 					     NULL, o->key };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 	/*
@@ -63,6 +65,13 @@ int cli_getopt(struct cli *cli, int *argc, char ***argv, const char *name,
 			return cli_error(EX_SOFTWARE, "%s: option table out of step", name);
 		if (o->value != NULL)
 			*o->value = optarg;
+		if (o->many != NULL) {
+			if (*o->count == o->max)
+				return cli_error(EX_USAGE, "%s: more than %zu --%s options", name,
+						 o->max, o->name);
+			o->many[(*o->count)++] = optarg;
+			o->many[*o->count] = NULL;
+		}
 		if (o->flag != NULL)
 			*o->flag = true;
 	}

@@ -25,6 +25,12 @@ const struct cli_command cli_commands[] = {
 	  cmd_audit },
 	{ "reconcile", "--live FILE [--dry-run]",
 	  "release every allocation whose consumer is not in FILE (- for stdin)", cmd_reconcile },
+	{ "inventory", "[--format FORMAT] [--host NAME]",
+	  "slots per model for Placement, NFD, Prometheus or people", cmd_inventory },
+	{ "request", "[--flavor K=V]... [--image K=V]...",
+	  "turn hw:mem_encryption properties into a slot request", cmd_request },
+	{ "launch-security", "[--model MODEL] [--policy P]",
+	  "print libvirt's <launchSecurity> element for this host", cmd_launch_security },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -37,7 +43,7 @@ static void usage(FILE *f)
 	      "Commands:\n",
 	      f);
 	for (const struct cli_command *c = cli_commands; c->name != NULL; c++)
-		fprintf(f, "  %-10s %-28s %s\n", c->name, c->args, c->summary);
+		fprintf(f, "  %-15s %-34s %s\n", c->name, c->args, c->summary);
 	fputs("\n"
 	      "Options:\n"
 	      "  --sysroot DIR   read every kernel path under DIR (a recorded host); never run CPUID\n"

@@ -102,9 +102,9 @@ int cmd_reconcile(struct cli *cli, int argc, char **argv)
 	const char *file = NULL;
 	bool dry_run = false;
 	const struct cli_opt opts[] = {
-		{ "live", 'L', &file, NULL },
-		{ "dry-run", 'n', NULL, &dry_run },
-		{ NULL, 0, NULL, NULL },
+		{ .name = "live", .key = 'L', .value = &file },
+		{ .name = "dry-run", .key = 'n', .flag = &dry_run },
+		{ .name = NULL },
 	};
 	struct sevslot_config *config;
 	struct sevslot_ledger *ledger;
