@@ -58,6 +58,14 @@ int sv_open(struct sevslot_ctx *ctx, const char *path, int flags);
  */
 void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_ok,
 	     struct sv_buf *out);
+/*
+ * Read the first record of a file of blank-line-separated records, such as
+ * the first processor of /proc/cpuinfo, and stop there: on a large host the
+ * kernel would otherwise format every CPU (and ask each for its frequency).
+ * At most `max` bytes; `truncated` is set when more followed.
+ */
+void sv_read_first_record(struct sevslot_ctx *ctx, const char *path, size_t max,
+			  struct sv_buf *out);
 void sv_buf_release(struct sv_buf *buf);
 
 /* ------------------------------------------------------------ raw sources */

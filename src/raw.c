@@ -72,7 +72,7 @@ int sv_raw_read(struct sevslot_ctx *ctx, unsigned flags, struct sv_raw *raw)
 		return 0;
 
 	sv_read(ctx, "proc/sys/kernel/osrelease", SYSFS_MAX, false, &raw->osrelease);
-	sv_read(ctx, "proc/cpuinfo", CPUINFO_MAX, true, &raw->cpuinfo);
+	sv_read_first_record(ctx, "proc/cpuinfo", CPUINFO_MAX, &raw->cpuinfo);
 	raw->dev_kvm = sv_stat(ctx, "dev/kvm", &err) != SV_ABSENT;
 	err = sv_psp_read(ctx, raw);
 	if (err < 0)

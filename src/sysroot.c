@@ -44,8 +44,8 @@ int sv_open(struct sevslot_ctx *ctx, const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_ok,
-	     struct sv_buf *out)
+static void read_file(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_ok,
+		      bool first_record, struct sv_buf *out)
 {
 	size_t cap = max + 1, len = 0;
 	char *data;
@@ -69,7 +69,8 @@ void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_
 	}
 	/* Read one byte past max, so that "exactly max" and "more" differ. */
 	while (len < cap) {
-		ssize_t n = read(fd, data + len, cap - len);
+		size_t want = first_record && cap - len > 4096 ? 4096 : cap - len;
+		ssize_t n = read(fd, data + len, want);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -80,6 +81,11 @@ void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (first_record && memmem(data, len, "\n\n", 2) != NULL) {
+			len = (size_t)((char *)memmem(data, len, "\n\n", 2) - data) + 2;
+			out->truncated = true;
+			break;
+		}
 	}
 	close(fd);
 	if (out->err == 0 && len > max) {
@@ -95,6 +101,18 @@ void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_
 	data[len] = '\0';
 	out->data = data;
 	out->len = len;
+}
+
+void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_ok,
+	     struct sv_buf *out)
+{
+	read_file(ctx, path, max, prefix_ok, false, out);
+}
+
+void sv_read_first_record(struct sevslot_ctx *ctx, const char *path, size_t max,
+			  struct sv_buf *out)
+{
+	read_file(ctx, path, max, true, true, out);
 }
 
 void sv_buf_release(struct sv_buf *buf)

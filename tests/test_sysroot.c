@@ -88,6 +88,30 @@ static void test_read_prefix_ok_keeps_max_bytes(void **state)
 	h_rmtree(root);
 }
 
+static void test_read_first_record_stops_at_the_blank_line(void **state)
+{
+	char *root = h_tmpdir();
+	struct sevslot_ctx *ctx = ctx_for(root);
+	struct sv_buf b;
+
+	(void)state;
+	h_puts(root, "cpuinfo", "processor\t: 0\nflags\t\t: sev\n\nprocessor\t: 1\nflags\t\t: x\n\n");
+	sv_read_first_record(ctx, "cpuinfo", 4096, &b);
+	assert_int_equal(b.err, 0);
+	assert_true(b.truncated);
+	assert_string_equal(b.data, "processor\t: 0\nflags\t\t: sev\n\n");
+	sv_buf_release(&b);
+	/* A single record without a blank line is read whole. */
+	h_puts(root, "one", "processor\t: 0\n");
+	sv_read_first_record(ctx, "one", 4096, &b);
+	assert_int_equal(b.err, 0);
+	assert_false(b.truncated);
+	assert_string_equal(b.data, "processor\t: 0\n");
+	sv_buf_release(&b);
+	sevslot_free(ctx);
+	h_rmtree(root);
+}
+
 static void test_read_empty_file_and_absent_file(void **state)
 {
 	char *root = h_tmpdir();
@@ -154,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_read_exactly_max_bytes_is_whole),
 		cmocka_unit_test(test_read_one_byte_over_max_is_efbig),
 		cmocka_unit_test(test_read_prefix_ok_keeps_max_bytes),
+		cmocka_unit_test(test_read_first_record_stops_at_the_blank_line),
 		cmocka_unit_test(test_read_empty_file_and_absent_file),
 		cmocka_unit_test(test_read_directory_is_an_error_not_data),
 		cmocka_unit_test(test_new_fails_on_missing_sysroot),
