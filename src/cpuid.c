@@ -95,17 +95,8 @@ int sv_cpuid_read(struct sevslot_ctx *ctx, struct sv_cpuid_table *t)
 
 	switch (sv_stat(ctx, path, &err)) {
 	case SV_REGULAR:
-		/*
-		 * A recording the user named that cannot be used fails the probe:
-		 * carrying on would report "CPUID was not recorded" instead.
-		 */
-		sv_read(ctx, path, max, false, &buf);
-		if (buf.err == -EFBIG)
-			return sv_fail(ctx, -EBADMSG, "%s/%s: larger than %zu bytes: not a CPUID recording",
-				       ctx->sysroot, path, max);
-		if (buf.err < 0)
-			return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path,
-				       strerror(-buf.err));
+		if ((err = sv_read_recording(ctx, path, max, "a CPUID recording", &buf)) < 0)
+			return err;
 		err = sv_cpuid_parse_recording(buf.data, buf.len, t, why, sizeof(why));
 		sv_buf_release(&buf);
 		if (err < 0)

@@ -66,6 +66,14 @@ void sv_read(struct sevslot_ctx *ctx, const char *path, size_t max, bool prefix_
  */
 void sv_read_first_record(struct sevslot_ctx *ctx, const char *path, size_t max,
 			  struct sv_buf *out);
+/*
+ * Read a recording (a regular file standing in for a device under a sysroot).
+ * One that is there but unusable is bad input the user named: -EBADMSG with
+ * "DIR/path: why" in sevslot_errmsg(), never taken for an absent device.
+ * `what` names it in the message ("a CPUID recording").
+ */
+int sv_read_recording(struct sevslot_ctx *ctx, const char *path, size_t max, const char *what,
+		      struct sv_buf *out);
 void sv_buf_release(struct sv_buf *buf);
 
 /* ------------------------------------------------------------ raw sources */

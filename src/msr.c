@@ -81,17 +81,8 @@ int sv_msr_read(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
 	if (kind == SV_ABSENT)
 		return ctx->live ? err : -ENODATA;
 	if (kind == SV_REGULAR && !ctx->live) {
-		/*
-		 * As for the other recordings: one that is there but unusable is
-		 * bad input, not an MSR the kernel refused to read.
-		 */
-		sv_read(ctx, path, max, false, &buf);
-		if (buf.err == -EFBIG)
-			return sv_fail(ctx, -EBADMSG, "%s/%s: larger than %zu bytes: not an MSR recording",
-				       ctx->sysroot, path, max);
-		if (buf.err < 0)
-			return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path,
-				       strerror(-buf.err));
+		if ((err = sv_read_recording(ctx, path, max, "an MSR recording", &buf)) < 0)
+			return err;
 		err = sv_msr_parse_recording(buf.data, buf.len, reg, out, why, sizeof(why));
 		sv_buf_release(&buf);
 		if (err == -EBADMSG)

@@ -61,12 +61,8 @@ static int read_recording(struct sevslot_ctx *ctx, const char *path, struct sv_r
 	struct sv_buf buf;
 	int err;
 
-	sv_read(ctx, path, max, false, &buf);
-	if (buf.err == -EFBIG)
-		return sv_fail(ctx, -EBADMSG, "%s/%s: larger than %zu bytes: not a /dev/sev recording",
-			       ctx->sysroot, path, max);
-	if (buf.err < 0)
-		return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path, strerror(-buf.err));
+	if ((err = sv_read_recording(ctx, path, max, "a /dev/sev recording", &buf)) < 0)
+		return err;
 	err = sv_psp_parse_recording(buf.data, buf.len, &raw->sev_open_err, &raw->status,
 				     &raw->snp_status, why, sizeof(why));
 	sv_buf_release(&buf);

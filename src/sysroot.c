@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
 #include "internal.h"
 
 static const char *relative(const char *path)
@@ -113,6 +115,18 @@ void sv_read_first_record(struct sevslot_ctx *ctx, const char *path, size_t max,
 			  struct sv_buf *out)
 {
 	read_file(ctx, path, max, true, true, out);
+}
+
+int sv_read_recording(struct sevslot_ctx *ctx, const char *path, size_t max, const char *what,
+		      struct sv_buf *out)
+{
+	sv_read(ctx, path, max, false, out);
+	if (out->err == -EFBIG)
+		return sv_fail(ctx, -EBADMSG, "%s/%s: larger than %zu bytes: not %s", ctx->sysroot,
+			       path, max, what);
+	if (out->err < 0)
+		return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path, strerror(-out->err));
+	return 0;
 }
 
 void sv_buf_release(struct sv_buf *buf)
