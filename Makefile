@@ -43,9 +43,11 @@ SHIM_SRC  := $(wildcard tests/shim/*.c)
 SHIM_SO   := $(SHIM_SRC:tests/shim/%.c=$(B)/tests/%.so)
 
 SONAME    := libsevslot.so.$(SOVERSION)
+# sevslot.pc for the PREFIX in force (install writes it anew for its own)
+PC_SUBST   = sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|'
 SOFILE    := libsevslot.so.$(VERSION)
 
-.PHONY: all deps check check-unit check-fixtures check-san check-hw run bench bench-smoke bench-progs \
+.PHONY: all deps check check-unit check-fixtures check-install check-san check-hw run bench bench-smoke bench-progs \
         install clean headertest
 
 all: $(B)/sevslot $(B)/libsevslot.a $(B)/libsevslot.so $(B)/sevslot.pc
@@ -86,7 +88,7 @@ $(B)/sevslot: $(CLI_OBJ) $(B)/libsevslot.a
 
 $(B)/sevslot.pc: src/sevslot.pc.in Makefile
 	@mkdir -p $(B)
-	sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|' $< > $@
+	$(PC_SUBST) $< > $@
 
 # ---------------------------------------------------------------- tests
 
@@ -109,6 +111,9 @@ headertest: | $(B)/.deps-ok
 check-unit: all $(TEST_BIN) $(SHIM_SO) headertest
 	@tools/run-tests $(B)
 
+check-install: all
+	@tests/install.sh $(B)
+
 check-fixtures: all
 	@tests/fixtures.sh $(B)/sevslot
 	@python3 tests/fixtures/facts.py $(B)/sevslot
@@ -117,7 +122,7 @@ check-fixtures: all
 check-san:
 	$(MAKE) B=$(B)/san SAN=1 CFLAGS="-O1 -g" check-unit check-fixtures
 
-check: check-unit check-fixtures check-san
+check: check-unit check-fixtures check-install check-san
 	@$(MAKE) --no-print-directory bench-smoke
 
 check-hw: all
@@ -169,7 +174,7 @@ install: all
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/libsevslot.so
 	install -m 0644 include/sevslot.h $(DESTDIR)$(INCDIR)/sevslot.h
-	install -m 0644 $(B)/sevslot.pc $(DESTDIR)$(PKGCONFIGDIR)/sevslot.pc
+	$(PC_SUBST) src/sevslot.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/sevslot.pc
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 
 clean:
