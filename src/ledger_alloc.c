@@ -105,33 +105,112 @@ struct alloc_op {
 };
 
 /*
- * One ordered pass over the pool's slots (the (pool, slot) index): how many
- * are held, and the lowest number nobody holds.
+ * What allocating in a pool starts from, in one statement of index seeks:
+ * its capacity, the lowest slot free_slots lists (-1: none), and whether any
+ * slot at or above the capacity is held (the capacity shrank under them).
  */
-static int scan_pool(struct sevslot_ledger *l, const char *pool, int64_t *count, int64_t *lowest)
+static int pick(struct sevslot_ledger *l, const char *pool, int64_t *cap, int64_t *lowest,
+		bool *over)
 {
 	sqlite3_stmt *st;
-	int64_t next = 0;
 	int err;
 
-	*count = 0;
+	*cap = 0;
 	*lowest = -1;
-	if ((err = sv_ledger_prepare(l, "SELECT slot FROM slots WHERE pool = ?1 ORDER BY slot",
-				     &st)) < 0)
+	*over = false;
+	if ((err = sv_ledger_prepare(l, "SELECT p.capacity, "
+				     "(SELECT f.slot FROM free_slots AS f WHERE f.pool = p.pool "
+				     "ORDER BY f.slot LIMIT 1), "
+				     "EXISTS (SELECT 1 FROM slots AS s WHERE s.pool = p.pool "
+				     "AND s.slot >= p.capacity) "
+				     "FROM pools AS p WHERE p.pool = ?1", &st)) < 0)
 		return err;
 	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
-	while ((err = sv_ledger_step(l, st, "scan the pool")) == SQLITE_ROW) {
-		int64_t slot = sqlite3_column_int64(st, 0);
-
-		if (*lowest < 0 && slot != next)
-			*lowest = next;
-		next = slot + 1;
-		(*count)++;
+	err = sv_ledger_step(l, st, "find a free slot");
+	if (err == SQLITE_ROW) {
+		*cap = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			*lowest = sqlite3_column_int64(st, 1);
+		*over = sqlite3_column_int(st, 2) != 0;
 	}
 	sqlite3_reset(st);
-	if (*lowest < 0)
-		*lowest = next;
 	return err < 0 ? err : 0;
+}
+
+/*
+ * free_slots is derived from pools and slots, and the schema's triggers keep
+ * it so; only a stray write to free_slots itself can make it wrong. Derive
+ * the pool's free slots afresh, inside the caller's transaction.
+ */
+static int rebuild_free_slots(struct sevslot_ledger *l, const char *pool)
+{
+	static const char *const sql[] = {
+		"DELETE FROM free_slots WHERE pool = ?1",
+		"INSERT INTO free_slots (pool, slot) "
+		"WITH RECURSIVE n (slot) AS ("
+		" SELECT 0 UNION ALL SELECT slot + 1 FROM n "
+		" WHERE slot + 1 < (SELECT capacity FROM pools WHERE pool = ?1)) "
+		"SELECT ?1, n.slot FROM n "
+		"WHERE n.slot < (SELECT capacity FROM pools WHERE pool = ?1) "
+		"AND NOT EXISTS (SELECT 1 FROM slots AS s WHERE s.pool = ?1 AND s.slot = n.slot)",
+	};
+	sqlite3_stmt *st;
+	int err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
+		if ((err = sv_ledger_prepare(l, sql[i], &st)) < 0)
+			return err;
+		sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+		err = sv_ledger_step(l, st, "rebuild free_slots");
+		sqlite3_reset(st);
+		if (err < 0)
+			return err;
+	}
+	sv_log(l->ctx, SEVSLOT_LOG_WARNING, "ledger %s: free_slots of pool %s did not match "
+	       "pools and slots (a stray write?); rebuilt", l->path, pool);
+	return 0;
+}
+
+/*
+ * The consumer's row in slot `slot` of `pool`: 0, a negative errno, or 1 when
+ * the schema refused it (SQLite's message in `why`). sevslot checked every
+ * constraint first, so a refusal means free_slots offered a wrong slot.
+ */
+static int insert(struct sevslot_ledger *l, struct alloc_op *op, const char *pool, int64_t slot,
+		  char *why, size_t why_len)
+{
+	sqlite3_stmt *st;
+	int rc, err;
+
+	/* No RETURNING: SQLite runs it through a temporary trigger. */
+	memset(&op->a, 0, sizeof(op->a));
+	if ((err = sv_ledger_prepare(l, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", &st)) < 0)
+		return err;
+	if ((err = sv_ledger_step(l, st, "allocate")) == SQLITE_ROW)
+		copy_text(op->a.allocated_at, sizeof(op->a.allocated_at), st, 0);
+	sqlite3_reset(st);
+	if (err < 0)
+		return err;
+	if ((err = sv_ledger_prepare(l, "INSERT INTO slots (" ROW_COLUMNS ") "
+				     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st)) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, op->consumer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sevslot_model_name(op->model), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pool, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, slot);
+	sqlite3_bind_text(st, 5, op->a.allocated_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, l->host->kernel.boot_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		err = 0;
+	} else if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		snprintf(why, why_len, "%s", sqlite3_errmsg(l->db));
+		err = 1;
+	} else {
+		err = sv_ledger_sqlite_fail(l, rc, "allocate");
+	}
+	sqlite3_reset(st);
+	return err;
 }
 
 static int refuse(struct sevslot_ledger *l, struct alloc_op *op, int err, int pool,
@@ -147,8 +226,8 @@ static int allocate_txn(struct sevslot_ledger *l, void *arg)
 	const char *model = sevslot_model_name(op->model);
 	enum sevslot_pool_id pool;
 	const char *pname;
-	sqlite3_stmt *st;
-	int64_t cap, count, slot;
+	const char *detail = NULL;
+	int64_t cap, count = 0, slot;
 	int err;
 
 	op->refusal = 0;
@@ -172,38 +251,51 @@ static int allocate_txn(struct sevslot_ledger *l, void *arg)
 			 "'sevslot probe' says why", model);
 		return refuse(l, op, -ENODEV, (int)pool, "unavailable");
 	}
-	cap = query_int(l, "SELECT capacity FROM pools WHERE pool = ?1", pname, &err);
-	if (err < 0 || (err = scan_pool(l, pname, &count, &slot)) < 0)
-		return err;
-	if (count >= cap || slot >= cap) {
-		snprintf(op->why, sizeof(op->why), "pool %s is full: %lld of %lld slots allocated%s",
-			 pname, (long long)count, (long long)cap,
-			 count > cap ? " (capacity shrank; refusing until back under)" : "");
-		return refuse(l, op, -EAGAIN, (int)pool, "full");
-	}
+	/*
+	 * The lowest free slot is the first in free_slots. If free_slots turns
+	 * out wrong (it lists nothing while the pool has room, or a slot the
+	 * insert refuses), it is rebuilt for the pool and the slot picked again,
+	 * once: a stray write to it must not wedge the ledger.
+	 */
+	for (bool rebuilt = false;; rebuilt = true) {
+		bool over;
 
-	/* No RETURNING: SQLite runs it through a temporary trigger. */
-	memset(&op->a, 0, sizeof(op->a));
-	if ((err = sv_ledger_prepare(l, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", &st)) < 0)
-		return err;
-	if ((err = sv_ledger_step(l, st, "allocate")) == SQLITE_ROW)
-		copy_text(op->a.allocated_at, sizeof(op->a.allocated_at), st, 0);
-	sqlite3_reset(st);
-	if (err < 0)
-		return err;
-	if ((err = sv_ledger_prepare(l, "INSERT INTO slots (" ROW_COLUMNS ") "
-				     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st)) < 0)
-		return err;
-	sqlite3_bind_text(st, 1, op->consumer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, pname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, slot);
-	sqlite3_bind_text(st, 5, op->a.allocated_at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, l->host->kernel.boot_id, -1, SQLITE_STATIC);
-	err = sv_ledger_step(l, st, "allocate");
-	sqlite3_reset(st);
-	if (err < 0)
-		return err;
+		if ((err = pick(l, pname, &cap, &slot, &over)) < 0)
+			return err;
+		if (slot < 0 || slot >= cap || over) {
+			/* The refusal path: only here is the pool counted. */
+			count = query_int(l, "SELECT count(*) FROM slots WHERE pool = ?1", pname, &err);
+			if (err < 0)
+				return err;
+			if (count >= cap) {
+				snprintf(op->why, sizeof(op->why),
+					 "pool %s is full: %lld of %lld slots allocated%s", pname,
+					 (long long)count, (long long)cap, count > cap ?
+					 " (capacity shrank; refusing until back under)" : "");
+				return refuse(l, op, -EAGAIN, (int)pool, "full");
+			}
+		}
+		if (slot >= 0 && slot < cap) {
+			char refused[200];
+
+			if ((err = insert(l, op, pname, slot, refused, sizeof(refused))) <= 0) {
+				if (err < 0)
+					return err;
+				break;
+			}
+			if (rebuilt)
+				return sv_ledger_fail(l, -EPROTO, "ledger %s: allocate slot %lld of "
+						      "pool %s: %s", l->path, (long long)slot,
+						      pname, refused);
+		} else if (rebuilt) {
+			return sv_ledger_fail(l, -EPROTO, "ledger %s: pool %s has %lld of %lld slots "
+					      "allocated but no free one", l->path, pname,
+					      (long long)count, (long long)cap);
+		}
+		if ((err = rebuild_free_slots(l, pname)) < 0)
+			return err;
+		detail = "free_slots did not match the pool's slots: rebuilt";
+	}
 	snprintf(op->a.consumer, sizeof(op->a.consumer), "%s", op->consumer);
 	op->a.model = op->model;
 	op->a.pool = pool;
@@ -211,7 +303,7 @@ static int allocate_txn(struct sevslot_ledger *l, void *arg)
 	snprintf(op->a.boot_id, sizeof(op->a.boot_id), "%s", l->host->kernel.boot_id);
 	op->created = true;
 	return sv_journal(l, "allocate", op->consumer, (int)op->model, (int)pool, slot, "created",
-			  NULL);
+			  detail);
 }
 
 SEVSLOT_EXPORT int sevslot_ledger_allocate(struct sevslot_ledger *ledger, const char *consumer,

@@ -127,9 +127,49 @@ static inline int lh_exec(sqlite3 *db, const char *sql)
 }
 
 /*
+ * free_slots (schema 3) holds exactly what it is defined to: each slot in
+ * 0 <= slot < capacity of each pool that no row of slots holds. Returns the
+ * number of rows that differ (lh_free_slots_drift lists them on stderr), so
+ * that a test can also expect a difference.
+ */
+static inline int64_t lh_free_slots_diff(sqlite3 *db, bool print)
+{
+	static const char sql[] =
+		"WITH RECURSIVE n (pool, slot, capacity) AS ("
+		"  SELECT pool, 0, capacity FROM pools WHERE capacity > 0"
+		"  UNION ALL SELECT pool, slot + 1, capacity FROM n WHERE slot + 1 < capacity), "
+		"expected (pool, slot) AS ("
+		"  SELECT pool, slot FROM n WHERE NOT EXISTS"
+		"  (SELECT 1 FROM slots AS s WHERE s.pool = n.pool AND s.slot = n.slot)) "
+		"SELECT 'missing', pool, slot FROM "
+		"  (SELECT pool, slot FROM expected EXCEPT SELECT pool, slot FROM free_slots) "
+		"UNION ALL SELECT 'extra', pool, slot FROM "
+		"  (SELECT pool, slot FROM free_slots EXCEPT SELECT pool, slot FROM expected)";
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("free_slots drift: %s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (print && n < 10)
+			fprintf(stderr, "free_slots: %s (%s, %lld)\n", sqlite3_column_text(st, 0),
+				sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 2));
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static inline int64_t lh_free_slots_drift(sqlite3 *db)
+{
+	return lh_free_slots_diff(db, true);
+}
+
+/*
  * The file is sound and every invariant holds: integrity_check ok, one row
  * per consumer, (pool, slot) unique, 0 <= slot < capacity, no pool holding
- * more than its capacity. `allow_over` tolerates a capacity that shrank.
+ * more than its capacity, free_slots exactly the slots nobody holds.
+ * `allow_over` tolerates a capacity that shrank.
  */
 static inline void lh_check_invariants(const char *path, bool allow_over)
 {
@@ -149,6 +189,7 @@ static inline void lh_check_invariants(const char *path, bool allow_over)
 		assert_int_equal(lh_int(db, "SELECT count(*) FROM pool_usage WHERE allocated > capacity"),
 				 0);
 	}
+	assert_int_equal(lh_free_slots_drift(db), 0);
 	sqlite3_close(db);
 }
 

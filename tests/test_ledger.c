@@ -59,9 +59,12 @@ static void test_open_creates_private_wal_ledger(void **state)
 	assert_int_equal(lh_int(db, "SELECT capacity FROM pool_usage WHERE pool = 'sev'"), 15);
 	assert_int_equal(lh_int(db, "SELECT capacity FROM pool_usage WHERE pool = 'sev_es'"), 0);
 	assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation = 'create'"), 1);
-	/* STRICT tables. */
+	/* STRICT tables; slots and free_slots without rowid. */
 	assert_int_equal(lh_int(db, "SELECT count(*) FROM pragma_table_list WHERE strict = 1 "
-				"AND name IN ('pools', 'slots', 'events')"), 3);
+				"AND name IN ('pools', 'slots', 'events', 'free_slots')"), 4);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM pragma_table_list WHERE wr = 1 "
+				"AND name IN ('slots', 'free_slots')"), 2);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM free_slots WHERE pool = 'sev'"), 15);
 	sqlite3_close(db);
 	lh_teardown(&w);
 }
@@ -552,20 +555,49 @@ static void test_schema_refuses_stray_writes(void **state)
 	lh_teardown(&w);
 }
 
+/* Every row a query returns, as one string: "a|b\nc|d\n". */
+static char *dump(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const unsigned char *t = sqlite3_column_text(st, i);
+
+			fprintf(f, "%s%s", i ? "|" : "", t != NULL ? (const char *)t : "NULL");
+		}
+		fputc('\n', f);
+	}
+	sqlite3_finalize(st);
+	fclose(f);
+	return out;
+}
+
 /*
  * Build a database at every schema version v before the latest, the way
  * that version left it (migrations 1..v, with rows of the tables it had),
- * then open it: it must reach the latest version with its rows intact.
+ * then open it: it must reach the latest version with its rows intact, the
+ * operators' views unchanged in definition and output, and free_slots
+ * (schema 3) derived from what was allocated.
  */
 static void test_migrates_every_earlier_version(void **state)
 {
 	(void)state;
 	for (unsigned v = 0; v < sv_sql_n_files; v++) {
+		static const char views[] = "SELECT name, sql FROM sqlite_schema WHERE type = 'view' "
+					    "ORDER BY name";
 		struct lh w;
 		struct sevslot_ledger *l;
 		struct sevslot_allocation a;
 		sqlite3 *db;
 		char sql[128];
+		char *views_before = NULL, *usage_before = NULL, *alloc_before = NULL;
 
 		lh_setup(&w, 15, 1);
 		assert_int_equal(sqlite3_open_v2(w.path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
@@ -578,16 +610,43 @@ static void test_migrates_every_earlier_version(void **state)
 			assert_int_equal(lh_exec(db, sv_sql_files[i].text), SQLITE_OK);
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", v);
 		assert_int_equal(lh_exec(db, sql), SQLITE_OK);
-		if (v >= 1) /* schema 1 has pools and slots */
-			assert_int_equal(lh_exec(db, "UPDATE pools SET capacity = 15 WHERE pool = 'sev';"
+		if (v >= 1) { /* schema 1 has pools and slots */
+			/* One row above today's capacity: it shrank from 25 to 15. */
+			assert_int_equal(lh_exec(db, "UPDATE pools SET capacity = 25 WHERE pool = 'sev';"
 						 "INSERT INTO slots VALUES ('old-vm', 'amd-sev', 'sev', "
-						 "3, '2025-01-01T00:00:00.000Z', 'old-boot')"), SQLITE_OK);
+						 "3, '2025-01-01T00:00:00.000Z', 'old-boot');"
+						 "INSERT INTO slots VALUES ('old-vm-1', 'amd-sev', 'sev', "
+						 "1, '2025-01-01T00:00:00.000Z', 'old-boot');"
+						 "INSERT INTO slots VALUES ('old-over', 'amd-sev', 'sev', "
+						 "20, '2025-01-01T00:00:00.000Z', 'old-boot');"
+						 "UPDATE pools SET capacity = 15, probed = 15 "
+						 "WHERE pool = 'sev'"), SQLITE_OK);
+			views_before = dump(db, views);
+			usage_before = dump(db, "SELECT * FROM pool_usage");
+			alloc_before = dump(db, "SELECT * FROM allocations");
+		}
 		sqlite3_close(db);
 
 		l = lh_open(&w, NULL);
 		sevslot_ledger_close(l);
 		db = lh_db(w.path, false);
 		assert_int_equal(lh_int(db, "PRAGMA user_version"), (int64_t)sv_sql_n_files);
+		if (v >= 1) {
+			char *views_after = dump(db, views);
+			char *usage_after = dump(db, "SELECT * FROM pool_usage");
+			char *alloc_after = dump(db, "SELECT * FROM allocations");
+
+			assert_string_equal(views_after, views_before);
+			assert_string_equal(usage_after, usage_before);
+			assert_string_equal(alloc_after, alloc_before);
+			free(views_after);
+			free(usage_after);
+			free(alloc_after);
+		}
+		/* Free: every slot below 15 but the two held; nothing at or above. */
+		assert_int_equal(lh_int(db, "SELECT count(*) FROM free_slots WHERE pool = 'sev'"),
+				 v >= 1 ? 13 : 15);
+		assert_int_equal(lh_free_slots_drift(db), 0);
 		assert_int_equal(lh_int(db, "PRAGMA application_id"), 0x53455653);
 		assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation "
 					"IN ('create', 'migrate')"), 1);
@@ -600,11 +659,18 @@ static void test_migrates_every_earlier_version(void **state)
 			assert_int_equal(a.slot, 3);
 			assert_string_equal(a.boot_id, "old-boot");
 		}
-		/* And it works: slot 0 is free in every case. */
+		/* And it works: slot 0 is free in every case, then the lowest free. */
 		assert_int_equal(sevslot_ledger_allocate(l, "new-vm", SEVSLOT_MODEL_SEV, &a, NULL), 0);
 		assert_int_equal(a.slot, 0);
+		assert_int_equal(sevslot_ledger_allocate(l, "new-vm-2", SEVSLOT_MODEL_SEV, &a, NULL), 0);
+		assert_int_equal(a.slot, v >= 1 ? 2 : 1);
+		if (v >= 1)
+			assert_int_equal(sevslot_ledger_release(l, "old-over", NULL), 0);
 		sevslot_ledger_close(l);
 		lh_check_invariants(w.path, false);
+		free(views_before);
+		free(usage_before);
+		free(alloc_before);
 		lh_teardown(&w);
 	}
 }
