@@ -184,13 +184,7 @@ static int insert(struct sevslot_ledger *l, struct alloc_op *op, const char *poo
 
 	/* No RETURNING: SQLite runs it through a temporary trigger. */
 	memset(&op->a, 0, sizeof(op->a));
-	if ((err = sv_ledger_prepare(l, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", &st)) < 0)
-		return err;
-	if ((err = sv_ledger_step(l, st, "allocate")) == SQLITE_ROW)
-		copy_text(op->a.allocated_at, sizeof(op->a.allocated_at), st, 0);
-	sqlite3_reset(st);
-	if (err < 0)
-		return err;
+	sv_ledger_now(op->a.allocated_at);
 	if ((err = sv_ledger_prepare(l, "INSERT INTO slots (" ROW_COLUMNS ") "
 				     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st)) < 0)
 		return err;

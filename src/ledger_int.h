@@ -80,6 +80,12 @@ int sv_ledger_busy(void *arg, int count);
 int sv_ledger_step(struct sevslot_ledger *l, sqlite3_stmt *st, const char *what);
 
 /*
+ * Now, UTC, as the ledger writes times: "2026-11-26T08:07:19.123Z" (what
+ * SQLite's strftime('%Y-%m-%dT%H:%M:%fZ', 'now') gives, without a statement).
+ */
+void sv_ledger_now(char out[32]);
+
+/*
  * Append one row to the events journal. `consumer`, `pool` and `detail` may
  * be NULL, `model` and `slot` negative, for "not applicable".
  */

@@ -93,12 +93,15 @@ int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **
 	int rc;
 
 	*out = NULL;
-	for (unsigned i = 0; i < l->n_stmts; i++) {
-		if (l->stmts[i].sql == sql || strcmp(l->stmts[i].sql, sql) == 0) {
-			sqlite3_reset(l->stmts[i].st);
-			sqlite3_clear_bindings(l->stmts[i].st);
-			*out = l->stmts[i].st;
-			return 0;
+	/* The same literal is the same pointer: look for that before comparing text. */
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < l->n_stmts; i++) {
+			if (pass == 0 ? l->stmts[i].sql == sql : strcmp(l->stmts[i].sql, sql) == 0) {
+				sqlite3_reset(l->stmts[i].st);
+				sqlite3_clear_bindings(l->stmts[i].st);
+				*out = l->stmts[i].st;
+				return 0;
+			}
 		}
 	}
 	if (l->n_stmts == SV_LEDGER_STMTS)
@@ -142,18 +145,32 @@ int sv_ledger_step(struct sevslot_ledger *l, sqlite3_stmt *st, const char *what)
 	return sv_ledger_sqlite_fail(l, rc, what);
 }
 
+void sv_ledger_now(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = gmtime_r(&ts.tv_sec, &tm) != NULL ? strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+	snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ts.tv_nsec / 1000000L) % 1000u);
+}
+
 int sv_journal(struct sevslot_ledger *l, const char *operation, const char *consumer,
 	       int model, int pool, int64_t slot, const char *result, const char *detail)
 {
 	static const char sql[] =
 		"INSERT INTO events (time, operation, consumer, model, pool, slot, uid, pid, "
-		"result, detail) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-		"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+		"result, detail) VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	sqlite3_stmt *st;
+	char now[32];
 	int err;
 
 	if ((err = sv_ledger_prepare(l, sql, &st)) < 0)
 		return err;
+	sv_ledger_now(now);
+	sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 1, operation, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, consumer, -1, SQLITE_STATIC);
 	if (model >= 0)
