@@ -598,6 +598,7 @@ static void test_migrates_every_earlier_version(void **state)
 		sqlite3 *db;
 		char sql[128];
 		char *views_before = NULL, *usage_before = NULL, *alloc_before = NULL;
+		char *events_before = NULL;
 
 		lh_setup(&w, 15, 1);
 		assert_int_equal(sqlite3_open_v2(w.path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
@@ -625,6 +626,13 @@ static void test_migrates_every_earlier_version(void **state)
 			usage_before = dump(db, "SELECT * FROM pool_usage");
 			alloc_before = dump(db, "SELECT * FROM allocations");
 		}
+		if (v >= 2) { /* schema 2 has the journal */
+			assert_int_equal(lh_exec(db, "INSERT INTO events VALUES (41, 't1', 'allocate', "
+						 "'old-vm', 'amd-sev', 'sev', 3, 0, 7, 'created', NULL),"
+						 "(42, 't2', 'release', 'gone', NULL, NULL, NULL, 0, 8, "
+						 "'absent', 'd')"), SQLITE_OK);
+			events_before = dump(db, "SELECT * FROM events ORDER BY id");
+		}
 		sqlite3_close(db);
 
 		l = lh_open(&w, NULL);
@@ -642,6 +650,15 @@ static void test_migrates_every_earlier_version(void **state)
 			free(views_after);
 			free(usage_after);
 			free(alloc_after);
+		}
+		if (v >= 2) {
+			/* The journal keeps its rows and ids; the migration line comes next. */
+			char *events_after = dump(db, "SELECT * FROM events WHERE id <= 42 ORDER BY id");
+
+			assert_string_equal(events_after, events_before);
+			free(events_after);
+			assert_int_equal(lh_int(db, "SELECT id FROM events WHERE operation = 'migrate'"),
+					 43);
 		}
 		/* Free: every slot below 15 but the two held; nothing at or above. */
 		assert_int_equal(lh_int(db, "SELECT count(*) FROM free_slots WHERE pool = 'sev'"),
@@ -671,6 +688,7 @@ static void test_migrates_every_earlier_version(void **state)
 		free(views_before);
 		free(usage_before);
 		free(alloc_before);
+		free(events_before);
 		lh_teardown(&w);
 	}
 }
