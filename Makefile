@@ -92,7 +92,7 @@ $(B)/sevslot.pc: src/sevslot.pc.in Makefile
 
 # ---------------------------------------------------------------- tests
 
-$(B)/tests/%: tests/%.c tests/harness.h $(B)/libsevslot.a
+$(B)/tests/%: tests/%.c $(wildcard tests/*.h) $(B)/libsevslot.a
 	@mkdir -p $(dir $@)
 	$(CC) $(REAL_CFLAGS) -Itests -o $@ $< $(B)/libsevslot.a $(PKG_LIBS) \
 		$$(pkg-config --libs cmocka) $(REAL_LDFLAGS) -ldl

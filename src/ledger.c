@@ -253,6 +253,12 @@ static int refresh_capacity(struct sevslot_ledger *l)
 	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
 		r.probed[p] = l->host->pools[p].present ? l->host->pools[p].capacity : 0;
 		l->capacity[p] = sv_effective_capacity(l->host, &l->policy[p], p);
+		if (l->capacity[p] > SV_LEDGER_MAX_SLOTS) {
+			sv_log(l->ctx, SEVSLOT_LOG_WARNING,
+			       "ledger %s: pool %s: the host reports %u slots; using %u", l->path,
+			       sevslot_pool_name(p), l->capacity[p], SV_LEDGER_MAX_SLOTS);
+			l->capacity[p] = SV_LEDGER_MAX_SLOTS;
+		}
 	}
 	if ((err = sv_ledger_read(l, "read pools", read_pools, &r)) < 0)
 		return err;

@@ -26,6 +26,12 @@
 #define SV_LEDGER_FILE_MODE 0660
 #define SV_LEDGER_MAX_RETRIES 10            /* busy results SQLite's handler did not absorb */
 #define SV_LEDGER_STMTS 48                  /* prepared statements kept on a handle */
+/*
+ * The most slots a pool may have. free_slots holds a row per free slot, so a
+ * recorded host claiming 2^32 ASIDs must not make opening the ledger write
+ * billions of rows; real hosts have at most 1006 (EPYC 9005).
+ */
+#define SV_LEDGER_MAX_SLOTS 65536u
 
 struct sevslot_ledger {
 	struct sevslot_ctx *ctx;             /* borrowed: sysroot, log callback */

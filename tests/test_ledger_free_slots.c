@@ -106,6 +106,28 @@ static void test_lowest_free_slot_after_releases_in_the_middle(void **state)
  * Writes an operator's sqlite3 could make to slots and pools: after each,
  * accepted or refused, free_slots is exactly the slots nobody holds.
  */
+/* A recorded host claiming 2^32 - 1 ASIDs must not make the ledger write billions of rows. */
+static void test_capacity_is_bounded(void **state)
+{
+	struct sevslot_pool_usage usage[SEVSLOT_POOL_COUNT];
+	struct lh w;
+	struct sevslot_ledger *l;
+	sqlite3 *db;
+
+	(void)state;
+	lh_setup(&w, 0xffffffffu, 1);
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_usage(l, usage), 0);
+	assert_int_equal(usage[SEVSLOT_POOL_SEV].capacity, 65536);
+	assert_int_equal(alloc(l, "vm-0"), 0);
+	sevslot_ledger_close(l);
+	db = lh_db(w.path, false);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM free_slots WHERE pool = 'sev'"), 65535);
+	sqlite3_close(db);
+	lh_check_invariants(w.path, false);
+	lh_teardown(&w);
+}
+
 static void test_free_slots_follow_stray_writes(void **state)
 {
 	static const char *const accepted[] = {
@@ -413,6 +435,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lowest_free_slot_after_releases_in_the_middle),
+		cmocka_unit_test(test_capacity_is_bounded),
 		cmocka_unit_test(test_free_slots_follow_stray_writes),
 		cmocka_unit_test(test_free_slots_follow_capacity_changes),
 		cmocka_unit_test(test_corrupted_free_slots_heal),
