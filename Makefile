@@ -17,12 +17,15 @@ B         ?= build
 SAN       ?=
 WERROR    ?= -Werror
 
-DEPS_PC   := sqlite3 libcap-ng json-c
+# The library needs SQLite and libcap-ng; the CLI and the tests json-c too.
+LIB_PC    := sqlite3 libcap-ng
+DEPS_PC   := $(LIB_PC) json-c
 WARNINGS  := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wconversion -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wpointer-arith -Wundef -Wcast-qual -Wwrite-strings \
              -Wno-sign-conversion
 PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_PC) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null)
+LIB_LIBS   = $(shell pkg-config --libs $(LIB_PC) 2>/dev/null)
 # The CLI links its dependencies statically: a process per call must start
 # fast, and dynamic libsqlite3 alone costs ten times /bin/true in relocations.
 CLI_LIBS   = -Wl,-Bstatic $(PKG_LIBS) -Wl,-Bdynamic -lm
@@ -76,7 +79,7 @@ $(B)/libsevslot.a: $(LIB_OBJ)
 
 $(B)/$(SOFILE): $(LIB_OBJ) src/libsevslot.sym
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsevslot.sym \
-		-Wl,-z,defs $(REAL_LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
+		-Wl,-z,defs $(REAL_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
 
 $(B)/libsevslot.so: $(B)/$(SOFILE)
 	ln -sf $(SOFILE) $(B)/$(SONAME)

@@ -7,7 +7,6 @@
  * Prometheus text exposition format.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,53 +44,59 @@ static void text(FILE *f, const struct sv_inventory *inv)
 		fputs("this host cannot run encrypted guests; 'sevslot probe' says why\n", f);
 }
 
-static json_object *pool_json(const struct sv_inventory *inv, const struct sv_inventory_pool *p)
+static void pool_fields(struct sv_json *w, const struct sv_inventory *inv,
+			const struct sv_inventory_pool *p)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "capacity", json_object_new_int64(p->capacity));
-	json_object_object_add(o, "total", json_object_new_int64(p->total));
-	json_object_object_add(o, "reserved", json_object_new_int64(p->reserved));
-	json_object_object_add(o, "allocated",
-			       inv->have_usage ? json_object_new_int64(p->allocated) : NULL);
-	json_object_object_add(o, "free",
-			       inv->have_usage ? json_object_new_int64(free_slots(p)) : NULL);
-	json_object_object_add(o, "in_use", p->in_use >= 0 ? json_object_new_int64(p->in_use) : NULL);
-	json_object_object_add(o, "usable", json_object_new_boolean(p->usable));
-	return o;
+	sv_json_int(w, "capacity", p->capacity);
+	sv_json_int(w, "total", p->total);
+	sv_json_int(w, "reserved", p->reserved);
+	if (inv->have_usage) {
+		sv_json_int(w, "allocated", p->allocated);
+		sv_json_int(w, "free", free_slots(p));
+	} else {
+		sv_json_null(w, "allocated");
+		sv_json_null(w, "free");
+	}
+	if (p->in_use >= 0)
+		sv_json_int(w, "in_use", p->in_use);
+	else
+		sv_json_null(w, "in_use");
 }
 
-static json_object *own_json(const struct sv_inventory *inv)
+static void own_json(struct sv_json *w, const struct sv_inventory *inv)
 {
-	json_object *root = json_object_new_object(), *models = json_object_new_object();
-	json_object *pools = json_object_new_object();
-
-	json_object_object_add(root, "usable", json_object_new_boolean(inv->usable));
+	sv_json_object(w, NULL);
+	sv_json_bool(w, "usable", inv->usable);
+	sv_json_object(w, "models");
 	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++) {
-		json_object *o = pool_json(inv, &inv->pools[inv->models[m].pool]);
-
-		json_object_object_del(o, "usable");
-		json_object_object_add(o, "pool",
-				       json_object_new_string(sevslot_pool_name(inv->models[m].pool)));
-		json_object_object_add(o, "usable", json_object_new_boolean(inv->models[m].usable));
-		json_object_object_add(models, sevslot_model_name(m), o);
+		sv_json_object(w, sevslot_model_name(m));
+		pool_fields(w, inv, &inv->pools[inv->models[m].pool]);
+		sv_json_string(w, "pool", sevslot_pool_name(inv->models[m].pool));
+		sv_json_bool(w, "usable", inv->models[m].usable);
+		sv_json_end_object(w);
 	}
-	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++)
-		if (inv->pools[p].present)
-			json_object_object_add(pools, sevslot_pool_name(p), pool_json(inv, &inv->pools[p]));
-	json_object_object_add(root, "models", models);
-	json_object_object_add(root, "pools", pools);
-	return root;
+	sv_json_end_object(w);
+	sv_json_object(w, "pools");
+	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
+		if (!inv->pools[p].present)
+			continue;
+		sv_json_object(w, sevslot_pool_name(p));
+		pool_fields(w, inv, &inv->pools[p]);
+		sv_json_bool(w, "usable", inv->pools[p].usable);
+		sv_json_end_object(w);
+	}
+	sv_json_end_object(w);
+	sv_json_end_object(w);
 }
 
 /* One child provider per usable model, named as nova names them. */
-static json_object *placement_json(const struct sv_inventory *inv, const char *hostname)
+static void placement_json(struct sv_json *w, const struct sv_inventory *inv,
+			   const char *hostname)
 {
-	json_object *root = json_object_new_object(), *providers = json_object_new_array();
-
+	sv_json_object(w, NULL);
+	sv_json_array(w, "providers");
 	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++) {
 		const struct sv_inventory_pool *p = &inv->pools[inv->models[m].pool];
-		json_object *rp, *traits, *inventories, *ctx;
 		char name[512], *suffix;
 
 		if (!inv->models[m].usable)
@@ -100,35 +105,26 @@ static json_object *placement_json(const struct sv_inventory *inv, const char *h
 		for (suffix = name + strlen(hostname); *suffix != '\0'; suffix++)
 			if (*suffix == '-')
 				*suffix = '_';
-		rp = json_object_new_object();
-		json_object_object_add(rp, "name", json_object_new_string(name));
-		json_object_object_add(rp, "parent_provider_name", json_object_new_string(hostname));
-		traits = json_object_new_array();
-		json_object_array_add(traits, json_object_new_string(sevslot_model_trait(m)));
-		json_object_object_add(rp, "traits", traits);
-		ctx = json_object_new_object();
-		json_object_object_add(ctx, "total", json_object_new_int64(p->total));
-		json_object_object_add(ctx, "reserved", json_object_new_int64(p->reserved));
-		json_object_object_add(ctx, "min_unit", json_object_new_int(1));
-		json_object_object_add(ctx, "max_unit", json_object_new_int(1));
-		json_object_object_add(ctx, "step_size", json_object_new_int(1));
-		json_object_object_add(ctx, "allocation_ratio", json_object_new_double(1.0));
-		inventories = json_object_new_object();
-		json_object_object_add(inventories, "MEM_ENCRYPTION_CONTEXT", ctx);
-		json_object_object_add(rp, "inventories", inventories);
-		json_object_array_add(providers, rp);
+		sv_json_object(w, NULL);
+		sv_json_string(w, "name", name);
+		sv_json_string(w, "parent_provider_name", hostname);
+		sv_json_array(w, "traits");
+		sv_json_string(w, NULL, sevslot_model_trait(m));
+		sv_json_end_array(w);
+		sv_json_object(w, "inventories");
+		sv_json_object(w, "MEM_ENCRYPTION_CONTEXT");
+		sv_json_int(w, "total", p->total);
+		sv_json_int(w, "reserved", p->reserved);
+		sv_json_int(w, "min_unit", 1);
+		sv_json_int(w, "max_unit", 1);
+		sv_json_int(w, "step_size", 1);
+		sv_json_number(w, "allocation_ratio", "1.0");
+		sv_json_end_object(w);
+		sv_json_end_object(w);
+		sv_json_end_object(w);
 	}
-	json_object_object_add(root, "providers", providers);
-	return root;
-}
-
-static int render_json(json_object *o, char **out)
-{
-	*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							JSON_C_TO_STRING_SPACED |
-							JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return *out != NULL ? 0 : -ENOMEM;
+	sv_json_end_array(w);
+	sv_json_end_object(w);
 }
 
 /*
@@ -215,6 +211,7 @@ SEVSLOT_EXPORT int sevslot_inventory_render(const struct sevslot_host *host,
 					    enum sevslot_inventory_format format, char **out)
 {
 	struct sv_inventory inv;
+	struct sv_json w = { .depth = 0 };
 	size_t len;
 	FILE *f;
 
@@ -222,9 +219,11 @@ SEVSLOT_EXPORT int sevslot_inventory_render(const struct sevslot_host *host,
 	sv_inventory_compute(host, config, usage, &inv);
 	switch (format) {
 	case SEVSLOT_INVENTORY_JSON:
-		return render_json(own_json(&inv), out);
+		own_json(&w, &inv);
+		return sv_json_finish(&w, out);
 	case SEVSLOT_INVENTORY_PLACEMENT:
-		return render_json(placement_json(&inv, hostname != NULL ? hostname : "localhost"), out);
+		placement_json(&w, &inv, hostname != NULL ? hostname : "localhost");
+		return sv_json_finish(&w, out);
 	case SEVSLOT_INVENTORY_TEXT:
 	case SEVSLOT_INVENTORY_NFD:
 	case SEVSLOT_INVENTORY_PROMETHEUS:

@@ -1,160 +1,152 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The probe report as JSON, with the keys DESIGN.md promises (more may be
- * added, none removed).
+ * added, none removed). Written straight out (json_writer.c): the probe is a
+ * process per placement, and building a json-c tree to print it cost more
+ * than the probe itself.
  */
-#include <errno.h>
-#include <json-c/json.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "internal.h"
 
-static json_object *param(enum sevslot_param p)
+static void param(struct sv_json *w, const char *key, enum sevslot_param p)
 {
-	return p == SEVSLOT_PARAM_ABSENT ? NULL : json_object_new_boolean(p == SEVSLOT_PARAM_Y);
+	if (p == SEVSLOT_PARAM_ABSENT)
+		sv_json_null(w, key);
+	else
+		sv_json_bool(w, key, p == SEVSLOT_PARAM_Y);
 }
 
-static json_object *misc(bool read, const int64_t v[2])
+static void misc(struct sv_json *w, const char *key, bool read, const int64_t v[2])
 {
-	json_object *o;
-
-	if (!read)
-		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "sev", json_object_new_int64(v[0]));
-	json_object_object_add(o, "sev_es", json_object_new_int64(v[1]));
-	return o;
+	if (!read) {
+		sv_json_null(w, key);
+		return;
+	}
+	sv_json_object(w, key);
+	sv_json_int(w, "sev", v[0]);
+	sv_json_int(w, "sev_es", v[1]);
+	sv_json_end_object(w);
 }
 
-static json_object *cpu_json(const struct sevslot_cpu *c)
+static void cpu_json(struct sv_json *w, const struct sevslot_cpu *c)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "vendor", json_object_new_string(c->vendor));
-	json_object_object_add(o, "family", json_object_new_int64(c->family));
-	json_object_object_add(o, "model", json_object_new_int64(c->model));
-	json_object_object_add(o, "stepping", json_object_new_int64(c->stepping));
-	json_object_object_add(o, "sme", json_object_new_boolean(c->sme));
-	json_object_object_add(o, "sev", json_object_new_boolean(c->sev));
-	json_object_object_add(o, "sev_es", json_object_new_boolean(c->sev_es));
-	json_object_object_add(o, "sev_snp", json_object_new_boolean(c->sev_snp));
-	json_object_object_add(o, "cbitpos", json_object_new_int64(c->cbitpos));
-	json_object_object_add(o, "reduced_phys_bits", json_object_new_int64(c->reduced_phys_bits));
-	json_object_object_add(o, "vmpls", json_object_new_int64(c->vmpls));
-	json_object_object_add(o, "max_asid", json_object_new_int64(c->max_asid));
-	json_object_object_add(o, "min_sev_asid", json_object_new_int64(c->min_sev_asid));
-	return o;
+	sv_json_object(w, "cpu");
+	sv_json_string(w, "vendor", c->vendor);
+	sv_json_int(w, "family", c->family);
+	sv_json_int(w, "model", c->model);
+	sv_json_int(w, "stepping", c->stepping);
+	sv_json_bool(w, "sme", c->sme);
+	sv_json_bool(w, "sev", c->sev);
+	sv_json_bool(w, "sev_es", c->sev_es);
+	sv_json_bool(w, "sev_snp", c->sev_snp);
+	sv_json_int(w, "cbitpos", c->cbitpos);
+	sv_json_int(w, "reduced_phys_bits", c->reduced_phys_bits);
+	sv_json_int(w, "vmpls", c->vmpls);
+	sv_json_int(w, "max_asid", c->max_asid);
+	sv_json_int(w, "min_sev_asid", c->min_sev_asid);
+	sv_json_end_object(w);
 }
 
-static json_object *kernel_json(const struct sevslot_host *h)
+static void kernel_json(struct sv_json *w, const struct sevslot_host *h)
 {
 	const struct sevslot_kernel *k = &h->kernel;
-	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "osrelease",
-			       k->osrelease[0] ? json_object_new_string(k->osrelease) : NULL);
-	json_object_object_add(o, "boot_id", k->boot_id[0] ? json_object_new_string(k->boot_id) : NULL);
-	json_object_object_add(o, "kvm_amd", json_object_new_boolean(k->kvm_amd));
-	json_object_object_add(o, "sev", param(k->sev));
-	json_object_object_add(o, "sev_es", param(k->sev_es));
-	json_object_object_add(o, "sev_snp", param(k->sev_snp));
-	json_object_object_add(o, "ciphertext_hiding_asids",
-			       k->ciphertext_hiding_asids < 0 ? NULL :
-			       json_object_new_int64(k->ciphertext_hiding_asids));
-	json_object_object_add(o, "misc_capacity", misc(k->misc_capacity_read, k->misc_capacity));
-	json_object_object_add(o, "misc_current", misc(k->misc_current_read, k->misc_current));
+	sv_json_object(w, "kernel");
+	sv_json_string(w, "osrelease", k->osrelease[0] ? k->osrelease : NULL);
+	sv_json_string(w, "boot_id", k->boot_id[0] ? k->boot_id : NULL);
+	sv_json_bool(w, "kvm_amd", k->kvm_amd);
+	param(w, "sev", k->sev);
+	param(w, "sev_es", k->sev_es);
+	param(w, "sev_snp", k->sev_snp);
+	if (k->ciphertext_hiding_asids < 0)
+		sv_json_null(w, "ciphertext_hiding_asids");
+	else
+		sv_json_int(w, "ciphertext_hiding_asids", k->ciphertext_hiding_asids);
+	misc(w, "misc_capacity", k->misc_capacity_read, k->misc_capacity);
+	misc(w, "misc_current", k->misc_current_read, k->misc_current);
 	if (h->firmware_probed) {
-		json_object_object_add(o, "dev_kvm", json_object_new_boolean(k->dev_kvm));
-		json_object_object_add(o, "syscfg", k->msr_error != 0 ? NULL :
-						    json_object_new_int64((int64_t)k->syscfg));
+		sv_json_bool(w, "dev_kvm", k->dev_kvm);
+		if (k->msr_error != 0)
+			sv_json_null(w, "syscfg");
+		else
+			sv_json_int(w, "syscfg", (int64_t)k->syscfg);
 	}
-	return o;
+	sv_json_end_object(w);
 }
 
-static json_object *firmware_json(const struct sevslot_firmware *fw)
+static void firmware_json(struct sv_json *w, const struct sevslot_firmware *fw)
 {
-	json_object *o, *snp = NULL;
-	const char *state = sevslot_fw_state_name(fw->state);
-
-	if (!fw->status_ok)
-		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "api_major", json_object_new_int64(fw->api_major));
-	json_object_object_add(o, "api_minor", json_object_new_int64(fw->api_minor));
-	json_object_object_add(o, "build", json_object_new_int64(fw->build));
-	json_object_object_add(o, "guest_count", json_object_new_int64(fw->guest_count));
-	json_object_object_add(o, "state", state ? json_object_new_string(state) : NULL);
-	json_object_object_add(o, "owner", json_object_new_string(fw->owner_external ? "external" : "self"));
-	json_object_object_add(o, "config_es", json_object_new_boolean(fw->config_es));
-	if (fw->snp_ok) {
-		state = sevslot_fw_state_name(fw->snp_state);
-		snp = json_object_new_object();
-		json_object_object_add(snp, "state", state ? json_object_new_string(state) : NULL);
-		json_object_object_add(snp, "build_id", json_object_new_int64(fw->snp_build_id));
-		json_object_object_add(snp, "guest_count", json_object_new_int64(fw->snp_guest_count));
-		json_object_object_add(snp, "rmp_initialized",
-				       json_object_new_boolean(fw->snp_rmp_initialized));
+	if (!fw->status_ok) {
+		sv_json_null(w, "firmware");
+		return;
 	}
-	json_object_object_add(o, "snp", snp);
-	return o;
+	sv_json_object(w, "firmware");
+	sv_json_int(w, "api_major", fw->api_major);
+	sv_json_int(w, "api_minor", fw->api_minor);
+	sv_json_int(w, "build", fw->build);
+	sv_json_int(w, "guest_count", fw->guest_count);
+	sv_json_string(w, "state", sevslot_fw_state_name(fw->state));
+	sv_json_string(w, "owner", fw->owner_external ? "external" : "self");
+	sv_json_bool(w, "config_es", fw->config_es);
+	if (fw->snp_ok) {
+		sv_json_object(w, "snp");
+		sv_json_string(w, "state", sevslot_fw_state_name(fw->snp_state));
+		sv_json_int(w, "build_id", fw->snp_build_id);
+		sv_json_int(w, "guest_count", fw->snp_guest_count);
+		sv_json_bool(w, "rmp_initialized", fw->snp_rmp_initialized);
+		sv_json_end_object(w);
+	} else {
+		sv_json_null(w, "snp");
+	}
+	sv_json_end_object(w);
 }
 
 SEVSLOT_EXPORT int sevslot_host_to_json(const struct sevslot_host *h, char **out)
 {
-	json_object *root = json_object_new_object(), *pools, *models, *checks;
+	struct sv_json w = { .depth = 0 };
 
-	*out = NULL;
-	if (root == NULL)
-		return -ENOMEM;
-	json_object_object_add(root, "cpu", cpu_json(&h->cpu));
-	json_object_object_add(root, "kernel", kernel_json(h));
-	json_object_object_add(root, "firmware", firmware_json(&h->fw));
+	sv_json_object(&w, NULL);
+	cpu_json(&w, &h->cpu);
+	kernel_json(&w, h);
+	firmware_json(&w, &h->fw);
 
-	pools = json_object_new_object();
+	sv_json_object(&w, "pools");
 	for (unsigned i = 0; i < SEVSLOT_POOL_COUNT; i++) {
 		const struct sevslot_pool *p = &h->pools[i];
-		json_object *o;
 
 		if (!p->present)
 			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "capacity", json_object_new_int64(p->capacity));
-		json_object_object_add(o, "asid_min", json_object_new_int64(p->asid_min));
-		json_object_object_add(o, "asid_max", json_object_new_int64(p->asid_max));
-		json_object_object_add(o, "usable", json_object_new_boolean(p->usable));
-		json_object_object_add(pools, sevslot_pool_name(i), o);
+		sv_json_object(&w, sevslot_pool_name(i));
+		sv_json_int(&w, "capacity", p->capacity);
+		sv_json_int(&w, "asid_min", p->asid_min);
+		sv_json_int(&w, "asid_max", p->asid_max);
+		sv_json_bool(&w, "usable", p->usable);
+		sv_json_end_object(&w);
 	}
-	json_object_object_add(root, "pools", pools);
+	sv_json_end_object(&w);
 
-	models = json_object_new_object();
+	sv_json_object(&w, "models");
 	for (unsigned i = 0; i < SEVSLOT_MODEL_COUNT; i++) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "pool", json_object_new_string(sevslot_pool_name(h->models[i].pool)));
-		json_object_object_add(o, "usable", json_object_new_boolean(h->models[i].usable));
-		json_object_object_add(models, sevslot_model_name(i), o);
+		sv_json_object(&w, sevslot_model_name(i));
+		sv_json_string(&w, "pool", sevslot_pool_name(h->models[i].pool));
+		sv_json_bool(&w, "usable", h->models[i].usable);
+		sv_json_end_object(&w);
 	}
-	json_object_object_add(root, "models", models);
+	sv_json_end_object(&w);
 
-	checks = json_object_new_array();
+	sv_json_array(&w, "checks");
 	for (size_t i = 0; i < h->n_checks; i++) {
 		const struct sevslot_check *c = &h->checks[i];
-		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "id", json_object_new_string(c->id));
-		json_object_object_add(o, "status", json_object_new_string(sevslot_status_name(c->status)));
-		json_object_object_add(o, "level", json_object_new_int64(c->level));
-		json_object_object_add(o, "message", json_object_new_string(c->message));
-		json_object_object_add(o, "hint", c->hint ? json_object_new_string(c->hint) : NULL);
-		json_object_array_add(checks, o);
+		sv_json_object(&w, NULL);
+		sv_json_string(&w, "id", c->id);
+		sv_json_string(&w, "status", sevslot_status_name(c->status));
+		sv_json_int(&w, "level", c->level);
+		sv_json_string(&w, "message", c->message);
+		sv_json_string(&w, "hint", c->hint);
+		sv_json_end_object(&w);
 	}
-	json_object_object_add(root, "checks", checks);
-	json_object_object_add(root, "usable", json_object_new_boolean(h->usable));
-
-	*out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_SPACED |
-							   JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
-	return *out == NULL ? -ENOMEM : 0;
+	sv_json_end_array(&w);
+	sv_json_bool(&w, "usable", h->usable);
+	sv_json_end_object(&w);
+	return sv_json_finish(&w, out);
 }

@@ -196,6 +196,29 @@ void sv_inventory_compute(const struct sevslot_host *host, const struct sevslot_
 /* checks.c */
 int sv_checks_run(struct sevslot_host *host);
 
+/* json_writer.c: streaming JSON, indented as json-c prints it */
+#define SV_JSON_MAX_DEPTH 16
+
+struct sv_json {
+	char *buf;                     /* the text so far, NUL-terminated */
+	size_t len, cap;
+	int err;                       /* 0, or the first failure (-ENOMEM) */
+	int depth;
+	bool first[SV_JSON_MAX_DEPTH]; /* nothing written yet at this depth */
+};
+
+/* Start with a zeroed struct sv_json; finish hands the text over (*out, caller frees). */
+int sv_json_finish(struct sv_json *w, char **out);
+void sv_json_object(struct sv_json *w, const char *key);   /* key NULL: top or in an array */
+void sv_json_array(struct sv_json *w, const char *key);
+void sv_json_end_object(struct sv_json *w);
+void sv_json_end_array(struct sv_json *w);
+void sv_json_string(struct sv_json *w, const char *key, const char *value); /* NULL: null */
+void sv_json_int(struct sv_json *w, const char *key, int64_t value);
+void sv_json_number(struct sv_json *w, const char *key, const char *literal); /* "1.0" */
+void sv_json_bool(struct sv_json *w, const char *key, bool value);
+void sv_json_null(struct sv_json *w, const char *key);
+
 /* util */
 int sv_asprintf(char **out, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int sv_parse_u64(const char *s, const char **end, int base, uint64_t *out);
