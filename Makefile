@@ -125,8 +125,8 @@ check-fixtures: all
 check-san:
 	$(MAKE) B=$(B)/san SAN=1 CFLAGS="-O1 -g" check-unit check-fixtures
 
-check: check-unit check-fixtures check-install check-san
-	@$(MAKE) --no-print-directory bench-smoke
+# The sanitizer pass comes last, so the suite's final lines are test tallies.
+check: check-unit check-fixtures check-install bench-smoke check-san
 
 check-hw: all
 	@tests/hw.sh $(B)/sevslot
