@@ -514,6 +514,14 @@ static void test_cli_valgrind_finds_nothing(void **state)
 		{ "vm-9\n", { "reconcile", "--live", "-", "--json", NULL }, 0 },
 		{ "bad id\n", { "reconcile", "--live", "-", NULL }, 65 },
 		{ NULL, { "--config", "/nonexistent.conf", "list", NULL }, 78 },
+		/* This recorded host has no /dev/sev: the full probe finds SEV unusable. */
+		{ NULL, { "probe", NULL }, 69 },
+		{ NULL, { "probe", "--json", NULL }, 69 },
+		{ NULL, { "inventory", "--format", "placement", "--host", "h", NULL }, 0 },
+		{ NULL, { "inventory", "--format", "prometheus", NULL }, 0 },
+		{ NULL, { "request", "--flavor", "hw:mem_encryption=1", "--image", "hw_disk_bus=ide", NULL }, 65 },
+		{ NULL, { "request", "--image", "hw_mem_encryption=on", "--image", "hw_firmware_type=uefi", NULL }, 0 },
+		{ NULL, { "launch-security", NULL }, 69 },
 	};
 	struct run r;
 
