@@ -96,15 +96,19 @@ static void check_cpu(struct checks *c)
 		    "CPUID was not recorded (no dev/cpu/0/cpuid)");
 		return;
 	}
-	if (!vendor_ok(cpu)) {
+	if (cpu->vendor[0] == '\0') {
+		/* A recording of leaf 0x8000001F alone: judge the leaf, not the vendor. */
+		add(c, "cpu.vendor", 0, SEVSLOT_UNKNOWN, hint_not_recorded,
+		    "CPUID leaf 0 was not recorded: vendor unknown");
+	} else if (!vendor_ok(cpu)) {
 		add(c, "cpu.vendor", 0, SEVSLOT_FAIL,
 		    "SEV needs an AMD EPYC (or Hygon) processor: run sevslot on such a host",
-		    "%s processor: AMD SEV needs an AMD or Hygon CPU",
-		    cpu->vendor[0] != '\0' ? cpu->vendor : "unknown");
+		    "%s processor: AMD SEV needs an AMD or Hygon CPU", cpu->vendor);
 		return;
+	} else {
+		add(c, "cpu.vendor", 0, SEVSLOT_PASS, NULL, "%s family %02xh model %02xh stepping %u",
+		    cpu->vendor, cpu->family, cpu->model, cpu->stepping);
 	}
-	add(c, "cpu.vendor", 0, SEVSLOT_PASS, NULL, "%s family %02xh model %02xh stepping %u",
-	    cpu->vendor, cpu->family, cpu->model, cpu->stepping);
 	if (cpu->max_ext_leaf != 0 && cpu->max_ext_leaf < 0x8000001Fu) {
 		add(c, "cpu.leaf", 1, SEVSLOT_FAIL, hint_vm,
 		    "CPUID stops at leaf 0x%08x, before the memory-encryption leaf 0x8000001F",

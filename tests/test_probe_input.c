@@ -122,6 +122,32 @@ static void test_probe_of_an_empty_sysroot_is_not_an_error(void **state)
 	h_rmtree(root);
 }
 
+/* The one line DESIGN.md shows: leaf 0x8000001F alone is enough to judge SEV. */
+static void test_probe_of_a_recording_with_only_the_sev_leaf(void **state)
+{
+	char *root = h_tmpdir();
+	struct sevslot_host *host;
+	char msg[512];
+
+	(void)state;
+	h_puts(root, "dev/cpu/0/cpuid",
+	       "   0x8000001f 0x00: eax=0x0001007f ebx=0x00004173 ecx=0x000001fd edx=0x00000008\n");
+	h_puts(root, PARAMS "sev", "Y\n");
+	h_puts(root, "dev/sev", "PLATFORM_STATUS 0 0 013401000100000400000000\n");
+	assert_int_equal(probe(root, &host, msg, sizeof(msg)), 0);
+	assert_true(host->cpu.sev);
+	assert_int_equal(host->pools[SEVSLOT_POOL_SEV].capacity, 502);
+	assert_true(host->models[SEVSLOT_MODEL_SEV].usable);
+	for (size_t i = 0; i < host->n_checks; i++) {
+		if (strcmp(host->checks[i].id, "cpu.vendor") == 0)
+			assert_int_equal(host->checks[i].status, SEVSLOT_UNKNOWN);
+		if (strcmp(host->checks[i].id, "cpu.sev") == 0)
+			assert_int_equal(host->checks[i].status, SEVSLOT_PASS);
+	}
+	sevslot_host_free(host);
+	h_rmtree(root);
+}
+
 static void test_probe_rejects_1mib_sysfs_files(void **state)
 {
 	static const char *const files[] = {
@@ -297,6 +323,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_probe_of_the_milan_sysroot_succeeds),
 		cmocka_unit_test(test_probe_of_an_empty_sysroot_is_not_an_error),
+		cmocka_unit_test(test_probe_of_a_recording_with_only_the_sev_leaf),
 		cmocka_unit_test(test_probe_rejects_1mib_sysfs_files),
 		cmocka_unit_test(test_probe_rejects_1mib_cgroup_v1_misc_capacity),
 		cmocka_unit_test(test_probe_rejects_oversized_recordings),
