@@ -443,7 +443,8 @@ SEVSLOT_EXPORT int sevslot_ledger_foreach(struct sevslot_ledger *ledger, sevslot
 	return op.stopped;
 }
 
-static int usage_txn(struct sevslot_ledger *l, void *arg)
+/* Each pool's row of the pool_usage view, inside the caller's transaction. */
+int sv_ledger_usage_txn(struct sevslot_ledger *l, void *arg)
 {
 	struct sevslot_pool_usage *out = arg;
 	enum sevslot_pool_id pool;
@@ -469,5 +470,5 @@ SEVSLOT_EXPORT int sevslot_ledger_usage(struct sevslot_ledger *ledger,
 					struct sevslot_pool_usage out[SEVSLOT_POOL_COUNT])
 {
 	ledger->errmsg[0] = '\0';
-	return sv_ledger_read(ledger, "read pool usage", usage_txn, out);
+	return sv_ledger_read(ledger, "read pool usage", sv_ledger_usage_txn, out);
 }

@@ -86,27 +86,6 @@ static int read_slots(struct sevslot_ledger *l, struct audit_op *op)
 	return err < 0 ? err : 0;
 }
 
-static int read_usage(struct sevslot_ledger *l, struct audit_op *op)
-{
-	struct sevslot_pool_usage *u = op->audit->pools;
-	enum sevslot_pool_id pool;
-	sqlite3_stmt *st;
-	int err;
-
-	if ((err = sv_ledger_prepare(l, "SELECT pool, capacity, allocated, free FROM pool_usage",
-				     &st)) < 0)
-		return err;
-	while ((err = sv_ledger_step(l, st, "audit")) == SQLITE_ROW) {
-		if (sevslot_pool_from_name((const char *)sqlite3_column_text(st, 0), &pool) < 0)
-			continue;
-		u[pool].capacity = (uint32_t)sqlite3_column_int64(st, 1);
-		u[pool].allocated = (uint32_t)sqlite3_column_int64(st, 2);
-		u[pool].free = (uint32_t)sqlite3_column_int64(st, 3);
-	}
-	sqlite3_reset(st);
-	return err < 0 ? err : 0;
-}
-
 static int audit_txn(struct sevslot_ledger *l, void *arg)
 {
 	struct audit_op *op = arg;
@@ -117,7 +96,7 @@ static int audit_txn(struct sevslot_ledger *l, void *arg)
 	memset(op->per_model, 0, sizeof(op->per_model));
 	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++)
 		op->max_slot[p] = -1;
-	if ((err = read_usage(l, op)) < 0)
+	if ((err = sv_ledger_usage_txn(l, op->audit->pools)) < 0)
 		return err;
 	return read_slots(l, op);
 }

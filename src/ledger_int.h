@@ -71,6 +71,8 @@ typedef int (*sv_txn_fn)(struct sevslot_ledger *l, void *arg);
 int sv_ledger_write(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg);
 /* The same for a read transaction: one consistent snapshot. */
 int sv_ledger_read(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg);
+/* Fill a sevslot_pool_usage[SEVSLOT_POOL_COUNT] from the pool_usage view (an sv_txn_fn). */
+int sv_ledger_usage_txn(struct sevslot_ledger *l, void *arg);
 
 /*
  * The statement for `sql` (a string literal), prepared on first use and kept
