@@ -7,6 +7,14 @@
 
 #include "cli.h"
 
+static const char help[] =
+	"Checks the CPU (CPUID 0x8000001F), what the firmware enabled (SYSCFG, /proc/cpuinfo),\n"
+	"KVM (kvm_amd parameters), the ASID pools (and misc.capacity) and the PSP (/dev/sev),\n"
+	"then says which of amd-sev, amd-sev-es, amd-sev-snp this host can run.\n"
+	"  --json   one object: cpu, kernel, firmware, pools, models, checks, usable\n"
+	"Exit 0 when some model is usable, 69 when none; 65 a malformed recording under\n"
+	"--sysroot; 74 (I/O) or 77 (permission) a kernel file that cannot be read.\n";
+
 int cmd_probe(struct cli *cli, int argc, char **argv)
 {
 	struct sevslot_host *host;
@@ -14,7 +22,7 @@ int cmd_probe(struct cli *cli, int argc, char **argv)
 	char *text;
 	int err, code;
 
-	code = cli_getopt(cli, &argc, &argv, "probe", NULL, NULL);
+	code = cli_getopt(cli, &argc, &argv, "probe", NULL, help);
 	if (code >= 0)
 		return code;
 	if (argc != 0)

@@ -7,11 +7,17 @@
 
 #include "cli.h"
 
+static const char help[] =
+	"Writes the files the probe reads into DIR (created, or empty), devices as text\n"
+	"recordings, so that 'sevslot --sysroot DIR probe' repeats this host's report.\n"
+	"Run it as root on the host to record the firmware and the SYSCFG MSR too.\n"
+	"Exit 0; 64 with --sysroot; 65 DIR not empty; 74 DIR cannot be written.\n";
+
 int cmd_snapshot(struct cli *cli, int argc, char **argv)
 {
 	int code, err;
 
-	code = cli_getopt(cli, &argc, &argv, "snapshot", NULL, NULL);
+	code = cli_getopt(cli, &argc, &argv, "snapshot", NULL, help);
 	if (code >= 0)
 		return code;
 	if (argc != 1)
