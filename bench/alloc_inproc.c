@@ -101,13 +101,8 @@ int main(int argc, char **argv)
 			rr[r] = raw_rate(raw, ms);
 		}
 	}
-	fputs("ledger", stdout);
-	for (long r = 0; r < rounds; r++)
-		printf(" %.1f", lr[r]);
-	fputs("\nraw", stdout);
-	for (long r = 0; r < rounds; r++)
-		printf(" %.1f", rr[r]);
-	putchar('\n');
+	print_rates("ledger", lr, rounds);
+	print_rates("raw", rr, rounds);
 	raw_close(raw);
 	sevslot_ledger_close(l);
 	sevslot_free(ctx);

@@ -32,4 +32,13 @@ __attribute__((format(printf, 1, 2), noreturn, unused)) static void die(const ch
 	exit(2);
 }
 
+/* One line of results, as tools/bench reads them: "LABEL R1 R2 ...". */
+static inline void print_rates(const char *label, const double *rates, long n)
+{
+	fputs(label, stdout);
+	for (long r = 0; r < n; r++)
+		printf(" %.1f", rates[r]);
+	putchar('\n');
+}
+
 #endif

@@ -59,13 +59,8 @@ int main(int argc, char **argv)
 		full[r] = rate(ctx, 0, ms);
 		cap[r] = rate(ctx, SEVSLOT_PROBE_CAPACITY, ms);
 	}
-	fputs("full", stdout);
-	for (long r = 0; r < rounds; r++)
-		printf(" %.1f", full[r]);
-	fputs("\ncapacity", stdout);
-	for (long r = 0; r < rounds; r++)
-		printf(" %.1f", cap[r]);
-	putchar('\n');
+	print_rates("full", full, rounds);
+	print_rates("capacity", cap, rounds);
 	sevslot_free(ctx);
 	free(full);
 	free(cap);
