@@ -12,6 +12,25 @@
  * Thread-safety: a context, a host and a ledger handle may be used by one
  * thread at a time. Separate handles may be used from separate threads and
  * processes at once; the ledger serialises writers through SQLite's locks.
+ *
+ * ABI. Every exported symbol is listed in src/libsevslot.sym; the soname
+ * (libsevslot.so.N) changes whenever a symbol or a struct layout changes in
+ * a way an existing binary would notice. The structs here are plain data,
+ * not opaque handles, and follow two rules:
+ *  - Structs the caller allocates or passes in (sevslot_allocation,
+ *    sevslot_pool_usage, sevslot_request, sevslot_pool_policy) and the parts
+ *    other structs embed (sevslot_cpu, sevslot_kernel, sevslot_firmware,
+ *    sevslot_pool, sevslot_model_info, sevslot_check, sevslot_finding,
+ *    sevslot_audit_count) never change within a
+ *    soname.
+ *  - Structs only the library allocates (sevslot_host, sevslot_config,
+ *    sevslot_audit) may grow at their end in a minor release: fields are
+ *    appended, never removed, reordered or resized. Never allocate, copy by
+ *    value or embed one; read it through the pointer the library returns.
+ * Why not opaque with getters, as kmod's handles are: a host is a read-only
+ * snapshot of some eighty facts that a caller reads as a report, the library
+ * owns its memory and only ever appends, and a getter per fact would triple
+ * this header without making a reader safer.
  */
 #ifndef SEVSLOT_H
 #define SEVSLOT_H
@@ -24,7 +43,20 @@
 extern "C" {
 #endif
 
-#define SEVSLOT_VERSION "0.1.0"
+/* The one version source: the Makefile reads these three lines. */
+#define SEVSLOT_VERSION_MAJOR 0
+#define SEVSLOT_VERSION_MINOR 2
+#define SEVSLOT_VERSION_PATCH 0
+
+#define SEVSLOT_STRINGIFY_(x) #x
+#define SEVSLOT_STRINGIFY(x) SEVSLOT_STRINGIFY_(x)
+/* "0.2.0": the version of this header. */
+#define SEVSLOT_VERSION                                                                   \
+	SEVSLOT_STRINGIFY(SEVSLOT_VERSION_MAJOR)                                           \
+	"." SEVSLOT_STRINGIFY(SEVSLOT_VERSION_MINOR) "." SEVSLOT_STRINGIFY(SEVSLOT_VERSION_PATCH)
+
+/* The version of the library in use at run time ("0.2.0"). */
+const char *sevslot_version(void);
 
 /* ---------------------------------------------------------------- context */
 
@@ -118,9 +150,14 @@ struct sevslot_kernel {
 	enum sevslot_param sev, sev_es, sev_snp;
 	int64_t ciphertext_hiding_asids; /* -1 when the parameter is absent */
 	bool misc_capacity_read;    /* misc.capacity exists (Linux 5.13+) */
-	int64_t misc_capacity[2];   /* [0] sev, [1] sev_es; a missing line is 0 */
+	/*
+	 * By pool: [SEVSLOT_POOL_SEV] and [SEVSLOT_POOL_SEV_ES]; the misc
+	 * cgroup has no SNP resource (SNP guests are charged to sev_es). A
+	 * missing line is 0.
+	 */
+	int64_t misc_capacity[SEVSLOT_POOL_SEV_ES + 1];
 	bool misc_current_read;     /* misc.current exists (root cgroup, 6.5+) */
-	int64_t misc_current[2];
+	int64_t misc_current[SEVSLOT_POOL_SEV_ES + 1];
 	bool cpuinfo_read;          /* flags line of /proc/cpuinfo found */
 	bool cpuinfo_sme, cpuinfo_sev, cpuinfo_sev_es, cpuinfo_sev_snp;
 	int msr_error;              /* 0, or -errno reading SYSCFG */
@@ -136,13 +173,15 @@ struct sevslot_firmware {
 	int status_error;           /* 0, or the ioctl's -errno for PLATFORM_STATUS */
 	uint32_t status_fwerr;      /* firmware status code left in .error */
 	bool status_ok;             /* the fields below are valid */
-	uint8_t api_major, api_minor, state, build;
+	uint8_t api_major, api_minor, build;
+	enum sevslot_fw_state state; /* may hold a value newer firmware defines */
 	uint32_t flags, guest_count;
 	bool owner_external, config_es;
 	int snp_error;              /* SNP_PLATFORM_STATUS: 0 or -errno */
 	uint32_t snp_fwerr;
 	bool snp_ok;
-	uint8_t snp_api_major, snp_api_minor, snp_state;
+	uint8_t snp_api_major, snp_api_minor;
+	enum sevslot_fw_state snp_state;
 	bool snp_rmp_initialized;
 	uint32_t snp_build_id, snp_feature_info, snp_guest_count;
 	uint64_t snp_current_tcb, snp_reported_tcb;
@@ -200,7 +239,7 @@ void sevslot_host_free(struct sevslot_host *host);
 /* Name of a check status: "pass", "fail", "skip", "unknown". */
 const char *sevslot_status_name(enum sevslot_status status);
 /* Name of a firmware state: "uninit", "init", "working", or NULL. */
-const char *sevslot_fw_state_name(unsigned state);
+const char *sevslot_fw_state_name(enum sevslot_fw_state state);
 /* Symbolic name of a firmware status code ("INVALID_PLATFORM_STATE"), NULL if unknown. */
 const char *sevslot_fw_error_name(uint32_t code);
 

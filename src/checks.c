@@ -7,11 +7,12 @@
  * that could not be read is unknown, with a hint saying how to allow it.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "probe.h"
 
 #define MAX_CHECKS 40
 
@@ -63,7 +64,7 @@ struct checks {
 	size_t n;
 };
 
-static void PRINTF_LIKE(6, 7) add(struct checks *c, const char *id, unsigned level,
+static void SV_PRINTF(6, 7) add(struct checks *c, const char *id, unsigned level,
 				   enum sevslot_status status, const char *hint, const char *fmt, ...)
 {
 	struct sevslot_check *ck;
@@ -333,25 +334,25 @@ static void check_asids(struct checks *c)
 		return;
 	}
 	int64_t want_sev = sev->capacity, want_es = (int64_t)es->capacity + snp->capacity;
-	bool cmp_sev = k->sev == SEVSLOT_PARAM_Y || k->misc_capacity[0] > 0;
-	bool cmp_es = k->sev_es == SEVSLOT_PARAM_Y || k->misc_capacity[1] > 0;
+	bool cmp_sev = k->sev == SEVSLOT_PARAM_Y || k->misc_capacity[SEVSLOT_POOL_SEV] > 0;
+	bool cmp_es = k->sev_es == SEVSLOT_PARAM_Y || k->misc_capacity[SEVSLOT_POOL_SEV_ES] > 0;
 
-	if ((cmp_sev && k->misc_capacity[0] != want_sev) || (cmp_es && k->misc_capacity[1] != want_es))
+	if ((cmp_sev && k->misc_capacity[SEVSLOT_POOL_SEV] != want_sev) || (cmp_es && k->misc_capacity[SEVSLOT_POOL_SEV_ES] != want_es))
 		add(c, "asids.misc_cgroup", 1, SEVSLOT_FAIL, hint_misc,
 		    "misc.capacity says sev %lld, sev_es %lld; CPUID gives sev %lld, sev_es %lld",
-		    (long long)k->misc_capacity[0], (long long)k->misc_capacity[1],
+		    (long long)k->misc_capacity[SEVSLOT_POOL_SEV], (long long)k->misc_capacity[SEVSLOT_POOL_SEV_ES],
 		    (long long)want_sev, (long long)want_es);
 	else if (!cmp_sev && !cmp_es)
 		add(c, "asids.misc_cgroup", 1, SEVSLOT_SKIP, NULL,
 		    "misc.capacity lists no SEV ASIDs (KVM has not enabled SEV)");
 	else
 		add(c, "asids.misc_cgroup", 1, SEVSLOT_PASS, NULL,
-		    "misc.capacity agrees: sev %lld, sev_es %lld", (long long)k->misc_capacity[0],
-		    (long long)k->misc_capacity[1]);
+		    "misc.capacity agrees: sev %lld, sev_es %lld", (long long)k->misc_capacity[SEVSLOT_POOL_SEV],
+		    (long long)k->misc_capacity[SEVSLOT_POOL_SEV_ES]);
 	if (k->misc_current_read)
 		add(c, "asids.in_use", 1, SEVSLOT_PASS, NULL,
 		    "ASIDs in use now (misc.current): sev %lld, sev_es %lld (SEV-SNP counts as sev_es)",
-		    (long long)k->misc_current[0], (long long)k->misc_current[1]);
+		    (long long)k->misc_current[SEVSLOT_POOL_SEV], (long long)k->misc_current[SEVSLOT_POOL_SEV_ES]);
 }
 
 /* "firmware status 1 (INVALID_PLATFORM_STATE)", or the bare number when unknown. */

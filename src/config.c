@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger_int.h"
+#include "policy.h"
 
 #define MAX_BUSY_TIMEOUT_MS 3600000u /* an hour: anything longer is a typo */
 
@@ -23,7 +23,7 @@ struct parser {
 	unsigned seen;               /* bit per (section, key) already set */
 };
 
-static int bad(struct parser *p, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static int bad(struct parser *p, const char *fmt, ...) SV_PRINTF(2, 3);
 
 static int bad(struct parser *p, const char *fmt, ...)
 {

@@ -8,10 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sources.h"
 
 #define LEAF_SEV 0x8000001Fu
 
@@ -82,9 +83,9 @@ static int leaf_device(void *arg, uint32_t leaf, uint32_t r[4])
 	return n == 16 ? 0 : -EIO;
 }
 
-int sv_cpuid_read(struct sevslot_ctx *ctx, struct sv_cpuid_table *t)
+static int read_table(struct sevslot_ctx *ctx, struct sv_cpuid_table *t)
 {
-	static const char path[] = "dev/cpu/0/cpuid";
+	const char *path = sv_inputs[SV_IN_CPUID].path;
 	const size_t max = 1 << 20;
 	char why[160];
 	struct sv_buf buf;
@@ -116,6 +117,36 @@ int sv_cpuid_read(struct sevslot_ctx *ctx, struct sv_cpuid_table *t)
 		return sv_fail(ctx, -EBADMSG, "%s/%s: neither a recording nor a device", ctx->sysroot,
 			       path);
 	}
+}
+
+/* The CPUID input: the instruction live, the device or a recording under a sysroot. */
+int sv_cpuid_read(struct sevslot_ctx *ctx, struct sv_raw *raw)
+{
+	raw->cpuid_err = read_table(ctx, &raw->cpuid);
+	return raw->cpuid_err == -EBADMSG ? raw->cpuid_err : 0;
+}
+
+/* The leaves read, as `cpuid -1 -r` prints them. */
+int sv_cpuid_record(const struct sv_raw *raw, char **out, size_t *len)
+{
+	const struct sv_cpuid_table *t = &raw->cpuid;
+	FILE *f = open_memstream(out, len);
+
+	if (f == NULL)
+		return -ENOMEM;
+	fputs("CPU:\n", f);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct sv_cpuid_leaf *l = &t->leaves[i];
+
+		fprintf(f, "   0x%08x 0x%02x: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n", l->leaf,
+			l->subleaf, l->r[0], l->r[1], l->r[2], l->r[3]);
+	}
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static const char *skip_blanks(const char *p, const char *end)

@@ -5,6 +5,7 @@
  * caller's callback.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "ctx.h"
 
 static int priority_from_env(void)
 {
@@ -93,7 +94,7 @@ SEVSLOT_EXPORT const char *sevslot_errmsg(const struct sevslot_ctx *ctx)
 	return ctx->errmsg;
 }
 
-static void vlog(struct sevslot_ctx *ctx, int priority, const char *fmt, va_list ap)
+static void SV_PRINTF(3, 0) vlog(struct sevslot_ctx *ctx, int priority, const char *fmt, va_list ap)
 {
 	char line[512];
 
@@ -121,54 +122,4 @@ int sv_fail(struct sevslot_ctx *ctx, int err, const char *fmt, ...)
 	va_end(ap);
 	sv_log(ctx, SEVSLOT_LOG_ERR, "%s", ctx->errmsg);
 	return err;
-}
-
-int sv_asprintf(char **out, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(out, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		*out = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/*
- * Parse an unsigned number without the surprises of strtoull: no sign, no
- * leading space, overflow is -ERANGE, no digits is -EINVAL.
- */
-int sv_parse_u64(const char *s, const char **end, int base, uint64_t *out)
-{
-	uint64_t v = 0;
-	const char *p = s;
-
-	if (base == 16 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		p += 2;
-	const char *digits = p;
-	for (;; p++) {
-		unsigned d;
-
-		if (*p >= '0' && *p <= '9')
-			d = (unsigned)(*p - '0');
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			d = (unsigned)(*p - 'a' + 10);
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			d = (unsigned)(*p - 'A' + 10);
-		else
-			break;
-		if (v > (UINT64_MAX - d) / (unsigned)base)
-			return -ERANGE;
-		v = v * (unsigned)base + d;
-	}
-	if (p == digits)
-		return -EINVAL;
-	if (end != NULL)
-		*end = p;
-	*out = v;
-	return 0;
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "output.h"
 
 /* Slots a scheduler may still take from the pool. */
 static uint32_t free_slots(const struct sv_inventory_pool *p)

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The probe report as JSON, with the keys DESIGN.md promises (more may be
- * added, none removed). Written straight out (json_writer.c): the probe is a
- * process per placement, and building a json-c tree to print it cost more
- * than the probe itself.
+ * added, none removed), written straight out through json_writer.c: the
+ * probe is a process per placement, and a tree to build and free would cost
+ * more than the probe itself.
  */
-#include "internal.h"
+#include "output.h"
 
 static void param(struct sv_json *w, const char *key, enum sevslot_param p)
 {
@@ -15,15 +15,16 @@ static void param(struct sv_json *w, const char *key, enum sevslot_param p)
 		sv_json_bool(w, key, p == SEVSLOT_PARAM_Y);
 }
 
-static void misc(struct sv_json *w, const char *key, bool read, const int64_t v[2])
+static void misc(struct sv_json *w, const char *key, bool read,
+		 const int64_t v[SEVSLOT_POOL_SEV_ES + 1])
 {
 	if (!read) {
 		sv_json_null(w, key);
 		return;
 	}
 	sv_json_object(w, key);
-	sv_json_int(w, "sev", v[0]);
-	sv_json_int(w, "sev_es", v[1]);
+	sv_json_int(w, "sev", v[SEVSLOT_POOL_SEV]);
+	sv_json_int(w, "sev_es", v[SEVSLOT_POOL_SEV_ES]);
 	sv_json_end_object(w);
 }
 

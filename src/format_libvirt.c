@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "output.h"
 
 #define POLICY_ES (1ull << 2)        /* SEV policy bit 2: SEV-ES */
 #define POLICY_SNP_RSVD (1ull << 17) /* SNP policy bit 17: must be one */

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "policy.h"
 
 /* The pool's configured policy, or "auto, nothing reserved". */
 static struct sevslot_pool_policy policy_of(const struct sevslot_config *config,
@@ -41,10 +41,10 @@ void sv_inventory_compute(const struct sevslot_host *host, const struct sevslot_
 		/* misc.current counts SEV-ES and SEV-SNP guests together, as sev_es. */
 		ip->in_use = -1;
 		if (k->misc_current_read && p == SEVSLOT_POOL_SEV)
-			ip->in_use = k->misc_current[0];
+			ip->in_use = k->misc_current[SEVSLOT_POOL_SEV];
 		else if (k->misc_current_read && p == SEVSLOT_POOL_SEV_ES &&
 			 !host->pools[SEVSLOT_POOL_SEV_SNP].present)
-			ip->in_use = k->misc_current[1];
+			ip->in_use = k->misc_current[SEVSLOT_POOL_SEV_ES];
 	}
 	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++) {
 		inv->models[m].pool = host->models[m].pool;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "output.h"
 
 static void put(struct sv_json *w, const char *s, size_t n)
 {

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sources.h"
 
 /* Length without one trailing newline. */
 static size_t chomp(const char *data, size_t len)

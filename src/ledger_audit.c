@@ -169,10 +169,10 @@ static int compare_host(struct audit_op *op)
 
 	if ((err = compare(op, "misc.current", SEVSLOT_POOL_SEV, "ASIDs in use in pool sev "
 			   "(misc.current)", u[SEVSLOT_POOL_SEV].allocated,
-			   k->misc_current_read ? k->misc_current[0] : -1)) < 0 ||
+			   k->misc_current_read ? k->misc_current[SEVSLOT_POOL_SEV] : -1)) < 0 ||
 	    (err = compare(op, "misc.current", SEVSLOT_POOL_SEV_ES, "ASIDs in use in pools sev_es "
 			   "and sev_snp (misc.current sev_es)", es,
-			   k->misc_current_read ? k->misc_current[1] : -1)) < 0 ||
+			   k->misc_current_read ? k->misc_current[SEVSLOT_POOL_SEV_ES] : -1)) < 0 ||
 	    (err = compare(op, "firmware", -1, "SEV and SEV-ES guests (firmware guest count)",
 			   op->per_model[SEVSLOT_MODEL_SEV] + op->per_model[SEVSLOT_MODEL_SEV_ES],
 			   h->fw.status_ok ? (int64_t)h->fw.guest_count : -1)) < 0 ||

@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "internal.h"
+#include "policy.h"
 
 /*
  * Durability of a commit in WAL mode. FULL syncs the WAL on every commit, so
@@ -54,7 +54,7 @@ struct sevslot_ledger {
 };
 
 /* Keep a message on the handle (and log it); returns err. */
-int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...) PRINTF_LIKE(3, 4);
+int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...) SV_PRINTF(3, 4);
 /* Map a SQLite result code to a negative errno, with the message on the handle. */
 int sv_ledger_sqlite_fail(struct sevslot_ledger *l, int rc, const char *what);
 /* The negative errno a SQLite result code stands for. */
@@ -84,7 +84,10 @@ int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **
 void sv_ledger_forget_statements(struct sevslot_ledger *l);
 /* SQLite's busy handler for the handle: short jittered sleeps up to the busy timeout. */
 int sv_ledger_busy(void *arg, int count);
-/* Step a statement expecting SQLITE_DONE (or ROW when `row_ok`); maps errors. */
+/*
+ * Step a statement: SQLITE_ROW or SQLITE_DONE as SQLite returned it, or a
+ * negative errno with the message on the handle.
+ */
 int sv_ledger_step(struct sevslot_ledger *l, sqlite3_stmt *st, const char *what);
 
 /*
@@ -106,9 +109,5 @@ int sv_allocation_from_row(sqlite3_stmt *st, int first, struct sevslot_allocatio
 /* ledger_migrate.c: bring the schema to the latest version (inside a write). */
 unsigned sv_ledger_latest_version(void);
 int sv_ledger_migrate(struct sevslot_ledger *l);
-
-/* config.c: effective capacity of a pool under a policy (NULL: none). */
-uint32_t sv_effective_capacity(const struct sevslot_host *host,
-			       const struct sevslot_pool_policy *policy, enum sevslot_pool_id pool);
 
 #endif

@@ -6,6 +6,7 @@
  * lock the handler gave up on early). Plus the journal and error mapping.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -85,8 +86,8 @@ int sv_ledger_sqlite_fail(struct sevslot_ledger *l, int rc, const char *what)
 }
 
 /*
- * Parsing dominated an allocation (two thirds of its instructions, the
- * benchmark found): each statement is prepared once per handle.
+ * Parsing a statement costs more than running it: each statement is
+ * prepared once per handle.
  */
 int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **out)
 {
@@ -223,10 +224,9 @@ static void rollback(struct sevslot_ledger *l)
 
 /*
  * SQLite's own handler sleeps 1, 2, 5 ... then 100 ms at a time, and a
- * process that keeps writing wins the lock every time the sleeper is away:
- * under contention the worst call waited seconds. Short jittered sleeps
- * (0.1 to 1 ms, up to 5 ms after many tries) keep waiters in the race,
- * still bounded by the busy timeout.
+ * process that keeps writing wins the lock every time the sleeper is away.
+ * Short jittered sleeps (0.1 to 1 ms, up to 5 ms after many tries) keep
+ * waiters in the race, still bounded by the busy timeout.
  */
 int sv_ledger_busy(void *arg, int count)
 {

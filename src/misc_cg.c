@@ -8,14 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sources.h"
 
-int sv_misc_parse(const char *data, size_t len, int64_t out[2], char *why, size_t whylen)
+int sv_misc_parse(const char *data, size_t len, int64_t out[SEVSLOT_POOL_SEV_ES + 1], char *why,
+		  size_t whylen)
 {
 	const char *p = data, *end = data + len;
 	unsigned lineno = 0;
 
-	out[0] = out[1] = 0;
+	out[SEVSLOT_POOL_SEV] = out[SEVSLOT_POOL_SEV_ES] = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl != NULL ? nl : end;
@@ -44,9 +45,9 @@ int sv_misc_parse(const char *data, size_t len, int64_t out[2], char *why, size_
 			return -EBADMSG;
 		}
 		if ((size_t)(sp - p) == 3 && memcmp(p, "sev", 3) == 0)
-			out[0] = (int64_t)v;
+			out[SEVSLOT_POOL_SEV] = (int64_t)v;
 		else if ((size_t)(sp - p) == 6 && memcmp(p, "sev_es", 6) == 0)
-			out[1] = (int64_t)v;
+			out[SEVSLOT_POOL_SEV_ES] = (int64_t)v;
 		p = eol + (nl != NULL);
 	}
 	return 0;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sources.h"
 
 int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t *out,
 			   char *why, size_t whylen)
@@ -68,9 +68,9 @@ int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t 
 	return found ? 0 : -ENODATA;
 }
 
-int sv_msr_read(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
+static int read_reg(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
 {
-	static const char path[] = "dev/cpu/0/msr";
+	const char *path = sv_inputs[SV_IN_MSR].path;
 	const size_t max = 64 * 1024;
 	struct sv_buf buf;
 	char why[128];
@@ -100,4 +100,28 @@ int sv_msr_read(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
 	if (err == 0 && n != (ssize_t)sizeof(*out))
 		err = -EIO;
 	return err;
+}
+
+/* SYSCFG: its value, or why it could not be read (-ENODATA: not recorded). */
+int sv_msr_read(struct sevslot_ctx *ctx, struct sv_raw *raw)
+{
+	raw->msr_err = read_reg(ctx, SV_MSR_SYSCFG, &raw->syscfg);
+	return raw->msr_err == -EBADMSG ? raw->msr_err : 0;
+}
+
+/* An unreadable MSR is recorded as its errno, so the replay says the same. */
+int sv_msr_record(const struct sv_raw *raw, char **out, size_t *len)
+{
+	int n;
+
+	if (raw->msr_err == 0)
+		n = asprintf(out, "0x%x 0x%llx\n", SV_MSR_SYSCFG, (unsigned long long)raw->syscfg);
+	else
+		n = asprintf(out, "0x%x %d\n", SV_MSR_SYSCFG, raw->msr_err);
+	if (n < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	*len = (size_t)n;
+	return 0;
 }

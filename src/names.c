@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "ctx.h"
 
 static const char *const model_names[SEVSLOT_MODEL_COUNT] = {
 	[SEVSLOT_MODEL_SEV] = "amd-sev",
@@ -19,6 +19,11 @@ static const char *const pool_names[SEVSLOT_POOL_COUNT] = {
 	[SEVSLOT_POOL_SEV_ES] = "sev_es",
 	[SEVSLOT_POOL_SEV_SNP] = "sev_snp",
 };
+
+SEVSLOT_EXPORT const char *sevslot_version(void)
+{
+	return SEVSLOT_VERSION;
+}
 
 SEVSLOT_EXPORT const char *sevslot_model_name(enum sevslot_model model)
 {
@@ -71,7 +76,7 @@ SEVSLOT_EXPORT const char *sevslot_status_name(enum sevslot_status status)
 	return "unknown";
 }
 
-SEVSLOT_EXPORT const char *sevslot_fw_state_name(unsigned state)
+SEVSLOT_EXPORT const char *sevslot_fw_state_name(enum sevslot_fw_state state)
 {
 	switch (state) {
 	case SEVSLOT_FW_UNINIT:

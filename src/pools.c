@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "probe.h"
 
 static void set_range(struct sevslot_pool *p, uint32_t lo, uint32_t hi)
 {

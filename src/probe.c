@@ -10,61 +10,54 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "probe.h"
 
-/* The path as the user would find it: DIR/path under a sysroot, /path live. */
-static const char *shown(const struct sevslot_ctx *ctx, const char *path, char *buf, size_t len)
+/* The input's path as the user would find it: DIR/path under a sysroot, /path live. */
+static const char *shown(const struct sevslot_ctx *ctx, const struct sv_buf *b, char *buf,
+			 size_t len)
 {
-	snprintf(buf, len, "%s/%s", ctx->live ? "" : ctx->sysroot, path);
+	snprintf(buf, len, "%s/%s", ctx->live ? "" : ctx->sysroot, b->path);
 	return buf;
 }
 
-static int bad_file(struct sevslot_ctx *ctx, const char *path, const struct sv_buf *b,
-		    const char *why)
+static int bad_file(struct sevslot_ctx *ctx, const struct sv_buf *b, const char *why)
 {
 	char p[512];
 
 	if (b->err == -EFBIG)
 		return sv_fail(ctx, -EBADMSG, "%s: file too large for a kernel attribute",
-			       shown(ctx, path, p, sizeof(p)));
-	return sv_fail(ctx, -EBADMSG, "%s: %s", shown(ctx, path, p, sizeof(p)), why);
+			       shown(ctx, b, p, sizeof(p)));
+	return sv_fail(ctx, -EBADMSG, "%s: %s", shown(ctx, b, p, sizeof(p)), why);
 }
 
 /* A kernel file that may be absent; other read errors are reported as such. */
 static bool present(const struct sv_buf *b)
 {
-	return b->err == 0;
+	return b->err == 0 && b->data != NULL;
 }
 
 /*
  * A kernel file is either there, or absent (a fact the checks report); one
  * that is too large or cannot be read fails the probe, naming the file.
  */
-static int readable(struct sevslot_ctx *ctx, const char *path, const struct sv_buf *b)
+static int readable(struct sevslot_ctx *ctx, const struct sv_buf *b)
 {
 	char p[512];
 
 	if (b->err == 0 || b->err == -ENOENT || b->err == -ENOTDIR)
 		return 0;
 	if (b->err == -EFBIG)
-		return bad_file(ctx, path, b, NULL);
-	return sv_fail(ctx, b->err, "%s: %s", shown(ctx, path, p, sizeof(p)), strerror(-b->err));
+		return bad_file(ctx, b, NULL);
+	return sv_fail(ctx, b->err, "%s: %s", shown(ctx, b, p, sizeof(p)), strerror(-b->err));
 }
 
-static int decode_param(struct sevslot_ctx *ctx, const char *name, const struct sv_buf *b,
-			enum sevslot_param *out)
+static int decode_param(struct sevslot_ctx *ctx, const struct sv_buf *b, enum sevslot_param *out)
 {
-	char path[128];
-	int err;
-
 	*out = SEVSLOT_PARAM_ABSENT;
-	snprintf(path, sizeof(path), "sys/module/kvm_amd/parameters/%s", name);
-	if ((err = readable(ctx, path, b)) < 0)
-		return err;
 	if (!present(b))
 		return 0;
 	if (sv_kvm_parse_bool(b->data, b->len, out) < 0)
-		return bad_file(ctx, path, b, "expected Y, N, 1 or 0");
+		return bad_file(ctx, b, "expected Y, N, 1 or 0");
 	return 0;
 }
 
@@ -81,61 +74,55 @@ static void copy_line(char *dst, size_t dstlen, const struct sv_buf *b)
 	dst[n] = '\0';
 }
 
-static int decode_misc(struct sevslot_ctx *ctx, const struct sv_raw *raw, const struct sv_buf *b,
-		       const char *name, bool *read, int64_t out[2])
+static int decode_misc(struct sevslot_ctx *ctx, const struct sv_buf *b, bool *read,
+		       int64_t out[SEVSLOT_POOL_SEV_ES + 1])
 {
-	char path[64], why[128];
-	int err;
+	char why[128];
 
-	snprintf(path, sizeof(path), "sys/fs/cgroup/%s%s", raw->misc_version == 1 ? "misc/" : "",
-		 name);
-	out[0] = out[1] = 0;
+	out[SEVSLOT_POOL_SEV] = out[SEVSLOT_POOL_SEV_ES] = 0;
 	*read = false;
-	if ((err = readable(ctx, path, b)) < 0)
-		return err;
 	if (!present(b))
 		return 0;
 	if (sv_misc_parse(b->data, b->len, out, why, sizeof(why)) < 0)
-		return bad_file(ctx, path, b, why);
+		return bad_file(ctx, b, why);
 	*read = true;
 	return 0;
 }
 
 static int decode_kernel(struct sevslot_ctx *ctx, const struct sv_raw *raw, struct sevslot_kernel *k)
 {
+	const struct sv_buf *in = raw->in;
 	int err;
 
-	k->kvm_amd = raw->kvm_amd_dir;
-	k->dev_kvm = raw->dev_kvm;
-	if ((err = decode_param(ctx, "sev", &raw->kvm_sev, &k->sev)) < 0 ||
-	    (err = decode_param(ctx, "sev_es", &raw->kvm_sev_es, &k->sev_es)) < 0 ||
-	    (err = decode_param(ctx, "sev_snp", &raw->kvm_sev_snp, &k->sev_snp)) < 0)
+	/* Any input that is there but cannot be read fails the probe, naming it. */
+	for (unsigned id = 0; id < SV_IN_COUNT; id++)
+		if ((sv_inputs[id].kind == SV_INPUT_FILE ||
+		     sv_inputs[id].kind == SV_INPUT_FIRST_RECORD) && (err = readable(ctx, &in[id])) < 0)
+			return err;
+	k->kvm_amd = in[SV_IN_KVM_AMD].err == 0;
+	k->dev_kvm = in[SV_IN_DEV_KVM].err == 0;
+	if ((err = decode_param(ctx, &in[SV_IN_KVM_SEV], &k->sev)) < 0 ||
+	    (err = decode_param(ctx, &in[SV_IN_KVM_SEV_ES], &k->sev_es)) < 0 ||
+	    (err = decode_param(ctx, &in[SV_IN_KVM_SEV_SNP], &k->sev_snp)) < 0)
 		return err;
 	k->ciphertext_hiding_asids = -1;
-	if ((err = readable(ctx, "sys/module/kvm_amd/parameters/ciphertext_hiding_asids",
-			    &raw->kvm_cth)) < 0 ||
-	    (err = readable(ctx, "proc/cpuinfo", &raw->cpuinfo)) < 0 ||
-	    (err = readable(ctx, "proc/sys/kernel/random/boot_id", &raw->boot_id)) < 0 ||
-	    (err = readable(ctx, "proc/sys/kernel/osrelease", &raw->osrelease)) < 0 ||
-	    (err = readable(ctx, "proc/self/limits", &raw->limits)) < 0)
-		return err;
-	if (present(&raw->kvm_cth) &&
-	    sv_kvm_parse_uint(raw->kvm_cth.data, raw->kvm_cth.len, &k->ciphertext_hiding_asids) < 0)
-		return bad_file(ctx, "sys/module/kvm_amd/parameters/ciphertext_hiding_asids",
-				&raw->kvm_cth, "expected a number of ASIDs or 'max'");
-	if ((err = decode_misc(ctx, raw, &raw->misc_capacity, "misc.capacity",
-			       &k->misc_capacity_read, k->misc_capacity)) < 0 ||
-	    (err = decode_misc(ctx, raw, &raw->misc_current, "misc.current", &k->misc_current_read,
+	if (present(&in[SV_IN_KVM_CTH]) &&
+	    sv_kvm_parse_uint(in[SV_IN_KVM_CTH].data, in[SV_IN_KVM_CTH].len,
+			      &k->ciphertext_hiding_asids) < 0)
+		return bad_file(ctx, &in[SV_IN_KVM_CTH], "expected a number of ASIDs or 'max'");
+	if ((err = decode_misc(ctx, &in[SV_IN_MISC_CAPACITY], &k->misc_capacity_read,
+			       k->misc_capacity)) < 0 ||
+	    (err = decode_misc(ctx, &in[SV_IN_MISC_CURRENT], &k->misc_current_read,
 			       k->misc_current)) < 0)
 		return err;
-	if (present(&raw->cpuinfo))
-		sv_cpuinfo_parse(raw->cpuinfo.data, raw->cpuinfo.len, k);
-	copy_line(k->boot_id, sizeof(k->boot_id), &raw->boot_id);
-	copy_line(k->osrelease, sizeof(k->osrelease), &raw->osrelease);
+	if (present(&in[SV_IN_CPUINFO]))
+		sv_cpuinfo_parse(in[SV_IN_CPUINFO].data, in[SV_IN_CPUINFO].len, k);
+	copy_line(k->boot_id, sizeof(k->boot_id), &in[SV_IN_BOOT_ID]);
+	copy_line(k->osrelease, sizeof(k->osrelease), &in[SV_IN_OSRELEASE]);
 	k->msr_error = raw->msr_err;
 	k->syscfg = raw->msr_err == 0 ? raw->syscfg : 0;
-	if (present(&raw->limits))
-		k->memlock_read = sv_limits_parse_memlock(raw->limits.data, raw->limits.len,
+	if (present(&in[SV_IN_LIMITS]))
+		k->memlock_read = sv_limits_parse_memlock(in[SV_IN_LIMITS].data, in[SV_IN_LIMITS].len,
 							  &k->memlock_cur, &k->memlock_max) == 0;
 	return 0;
 }

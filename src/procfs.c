@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sources.h"
 
 static bool has_word(const char *s, size_t len, const char *word)
 {

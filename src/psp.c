@@ -7,11 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sources.h"
 
 /* Our own copy of the uapi struct: Debian 12's header stops at GET_ID2. */
 struct sv_issue_cmd {
@@ -78,7 +79,7 @@ static int read_recording(struct sevslot_ctx *ctx, const char *path, struct sv_r
  */
 int sv_psp_read(struct sevslot_ctx *ctx, struct sv_raw *raw)
 {
-	static const char path[] = "dev/sev";
+	const char *path = sv_inputs[SV_IN_DEV_SEV].path;
 	int err, fd;
 	enum sv_kind kind = sv_stat(ctx, path, &err);
 
@@ -93,13 +94,47 @@ int sv_psp_read(struct sevslot_ctx *ctx, struct sv_raw *raw)
 		return 0;
 	}
 	fd = sv_open(ctx, path, O_RDONLY);
-	if (fd < 0) {
-		raw->sev_open_err = fd;
+	raw->sev_open_err = fd < 0 ? fd : 0;
+	if (fd < 0)
 		return 0;
-	}
 	issue(fd, SV_PSP_PLATFORM_STATUS, SV_PSP_STATUS_LEN, &raw->status);
 	issue(fd, SV_PSP_SNP_PLATFORM_STATUS, SV_PSP_SNP_STATUS_LEN, &raw->snp_status);
 	close(fd);
+	return 0;
+}
+
+static void put_reply(FILE *f, const char *name, const struct sv_psp_reply *r)
+{
+	fprintf(f, "%s %d %u ", name, r->ret, r->fwerr);
+	for (size_t i = 0; i < r->len; i++)
+		fprintf(f, "%02x", r->data[i]);
+	fputc('\n', f);
+}
+
+/* The replies as a recording; no device, no recording. */
+int sv_psp_record(const struct sv_raw *raw, char **out, size_t *len)
+{
+	FILE *f;
+
+	*out = NULL;
+	*len = 0;
+	if (raw->sev_open_err == -ENOENT)
+		return 0;
+	f = open_memstream(out, len);
+	if (f == NULL)
+		return -ENOMEM;
+	fputs("# sevslot snapshot of /dev/sev: NAME RET FWERR HEX\n", f);
+	if (raw->sev_open_err != 0) {
+		fprintf(f, "OPEN %d\n", raw->sev_open_err);
+	} else {
+		put_reply(f, commands[0].name, &raw->status);
+		put_reply(f, commands[1].name, &raw->snp_status);
+	}
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -207,11 +242,6 @@ static int parse_command(const char *p, const char *end, struct sv_psp_reply *re
 }
 
 /*
- * Parse a /dev/sev recording: lines "NAME RET FWERR HEX", '#' comments, and
- * optionally "OPEN RET" for an open() that failed when it was recorded.
- * A command not listed behaves as on a kernel that does not know it: -EINVAL.
- */
-/*
  * "OPEN RET": what open() of the device returned when it was recorded (a
  * snapshot writes it when the open failed, EACCES say); 0 when not listed.
  */
@@ -229,6 +259,11 @@ static int parse_open(const char *p, const char *end, int *open_err)
 	return 0;
 }
 
+/*
+ * Parse a /dev/sev recording: lines "NAME RET FWERR HEX", '#' comments, and
+ * optionally "OPEN RET" for an open() that failed when it was recorded.
+ * A command not listed behaves as on a kernel that does not know it: -EINVAL.
+ */
 int sv_psp_parse_recording(const char *text, size_t len, int *open_err,
 			   struct sv_psp_reply *status, struct sv_psp_reply *snp, char *why,
 			   size_t whylen)
@@ -299,7 +334,7 @@ void sv_psp_decode(const struct sv_psp_reply *status, const struct sv_psp_reply 
 	if (fw->status_ok) {
 		fw->api_major = d[0];
 		fw->api_minor = d[1];
-		fw->state = d[2];
+		fw->state = (enum sevslot_fw_state)d[2];
 		fw->flags = le32(d + 3);
 		fw->build = d[7];
 		fw->guest_count = le32(d + 8);
@@ -312,7 +347,7 @@ void sv_psp_decode(const struct sv_psp_reply *status, const struct sv_psp_reply 
 	if (fw->snp_ok) {
 		fw->snp_api_major = s[0];
 		fw->snp_api_minor = s[1];
-		fw->snp_state = s[2];
+		fw->snp_state = (enum sevslot_fw_state)s[2];
 		fw->snp_rmp_initialized = s[3] & 1u;
 		fw->snp_build_id = le32(s + 4);
 		fw->snp_feature_info = le32(s + 8);

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "policy.h"
 
 /* Look `key` up in a NULL-terminated list of "key=value"; the last one wins. */
 static const char *prop(const char *const *props, const char *key)

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "sources.h"
 
 struct writer {
 	struct sevslot_ctx *ctx;
@@ -73,69 +73,57 @@ static void put(struct writer *w, const char *path, const void *data, size_t len
 				 strerror(errno));
 }
 
-static void put_buf(struct writer *w, const char *path, const struct sv_buf *b)
+/* A presence: an empty file, or for a directory an empty .keep inside it. */
+static void put_presence(struct writer *w, const struct sv_input *in)
 {
-	if (b->err == 0)
-		put(w, path, b->data, b->len);
+	char path[256];
+
+	if (!(in->flags & SV_INPUT_DIR)) {
+		put(w, in->path, "", 0);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/.keep", in->path);
+	put(w, path, "", 0);
 }
 
-static void put_cpuid(struct writer *w, const struct sv_cpuid_table *t)
+static void put_device(struct writer *w, const struct sv_input *in, const struct sv_raw *raw)
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	int err;
 
-	if (f == NULL) {
-		w->err = -ENOMEM;
+	if (w->err < 0)
 		return;
-	}
-	fputs("CPU:\n", f);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct sv_cpuid_leaf *l = &t->leaves[i];
-
-		fprintf(f, "   0x%08x 0x%02x: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n", l->leaf,
-			l->subleaf, l->r[0], l->r[1], l->r[2], l->r[3]);
-	}
-	if (fclose(f) != 0)
-		w->err = -ENOMEM;
-	else
-		put(w, "dev/cpu/0/cpuid", text, len);
+	err = in->record(raw, &text, &len);
+	if (err < 0)
+		w->err = sv_fail(w->ctx, err, "cannot record %s: %s", in->path, strerror(-err));
+	else if (text != NULL)
+		put(w, in->path, text, len);
 	free(text);
 }
 
-static void put_reply(FILE *f, const char *name, const struct sv_psp_reply *r)
+/* Every input of the table, where the live host had it. */
+static void put_inputs(struct writer *w, const struct sv_raw *raw)
 {
-	fprintf(f, "%s %d %u ", name, r->ret, r->fwerr);
-	for (size_t i = 0; i < r->len; i++)
-		fprintf(f, "%02x", r->data[i]);
-	fputc('\n', f);
-}
+	for (unsigned id = 0; id < SV_IN_COUNT; id++) {
+		const struct sv_input *in = &sv_inputs[id];
+		const struct sv_buf *b = &raw->in[id];
 
-static void put_sev(struct writer *w, const struct sv_raw *raw)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (raw->sev_open_err == -ENOENT)
-		return; /* no device: no recording */
-	f = open_memstream(&text, &len);
-	if (f == NULL) {
-		w->err = -ENOMEM;
-		return;
+		switch (in->kind) {
+		case SV_INPUT_FILE:
+		case SV_INPUT_FIRST_RECORD:
+			if (b->err == 0)
+				put(w, b->path, b->data, b->len);
+			break;
+		case SV_INPUT_PRESENCE:
+			if (b->err == 0)
+				put_presence(w, in);
+			break;
+		case SV_INPUT_DEVICE:
+			put_device(w, in, raw);
+			break;
+		}
 	}
-	fputs("# sevslot snapshot of /dev/sev: NAME RET FWERR HEX\n", f);
-	if (raw->sev_open_err != 0) {
-		fprintf(f, "OPEN %d\n", raw->sev_open_err);
-	} else {
-		put_reply(f, "PLATFORM_STATUS", &raw->status);
-		put_reply(f, "SNP_PLATFORM_STATUS", &raw->snp_status);
-	}
-	if (fclose(f) != 0)
-		w->err = -ENOMEM;
-	else
-		put(w, "dev/sev", text, len);
-	free(text);
 }
 
 static int open_empty_dir(struct sevslot_ctx *ctx, const char *dir)
@@ -171,10 +159,8 @@ static int open_empty_dir(struct sevslot_ctx *ctx, const char *dir)
 
 SEVSLOT_EXPORT int sevslot_snapshot(struct sevslot_ctx *ctx, const char *dir)
 {
-	static const char params[] = "sys/module/kvm_amd/parameters/";
 	struct writer w = { .ctx = ctx, .dir = dir };
 	struct sv_raw *raw;
-	char path[128];
 	int err;
 
 	ctx->errmsg[0] = '\0';
@@ -191,37 +177,7 @@ SEVSLOT_EXPORT int sevslot_snapshot(struct sevslot_ctx *ctx, const char *dir)
 		err = w.dirfd;
 		goto out;
 	}
-
-	put_cpuid(&w, &raw->cpuid);
-	if (raw->kvm_amd_dir) {
-		put(&w, "sys/module/kvm_amd/.keep", "", 0);
-		snprintf(path, sizeof(path), "%ssev", params);
-		put_buf(&w, path, &raw->kvm_sev);
-		snprintf(path, sizeof(path), "%ssev_es", params);
-		put_buf(&w, path, &raw->kvm_sev_es);
-		snprintf(path, sizeof(path), "%ssev_snp", params);
-		put_buf(&w, path, &raw->kvm_sev_snp);
-		snprintf(path, sizeof(path), "%sciphertext_hiding_asids", params);
-		put_buf(&w, path, &raw->kvm_cth);
-	}
-	put_buf(&w, raw->misc_version == 1 ? "sys/fs/cgroup/misc/misc.capacity" :
-					     "sys/fs/cgroup/misc.capacity", &raw->misc_capacity);
-	put_buf(&w, raw->misc_version == 1 ? "sys/fs/cgroup/misc/misc.current" :
-					     "sys/fs/cgroup/misc.current", &raw->misc_current);
-	put_buf(&w, "proc/cpuinfo", &raw->cpuinfo);
-	put_buf(&w, "proc/sys/kernel/random/boot_id", &raw->boot_id);
-	put_buf(&w, "proc/sys/kernel/osrelease", &raw->osrelease);
-	put_buf(&w, "proc/self/limits", &raw->limits);
-	if (raw->dev_kvm)
-		put(&w, "dev/kvm", "", 0);
-	put_sev(&w, raw);
-	/* An unreadable MSR is recorded as its errno, so the replay says the same. */
-	if (raw->msr_err == 0)
-		snprintf(path, sizeof(path), "0x%x 0x%llx\n", SV_MSR_SYSCFG,
-			 (unsigned long long)raw->syscfg);
-	else
-		snprintf(path, sizeof(path), "0x%x %d\n", SV_MSR_SYSCFG, raw->msr_err);
-	put(&w, "dev/cpu/0/msr", path, strlen(path));
+	put_inputs(&w, raw);
 	err = w.err;
 	close(w.dirfd);
 out:

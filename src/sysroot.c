@@ -10,9 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <stdio.h>
-
-#include "internal.h"
+#include "sources.h"
 
 static const char *relative(const char *path)
 {
@@ -54,6 +52,7 @@ static void read_file(struct sevslot_ctx *ctx, const char *path, size_t max, boo
 	int fd;
 
 	memset(out, 0, sizeof(*out));
+	out->path = path;
 	/*
 	 * O_NONBLOCK: a FIFO placed in a sysroot reads as empty instead of
 	 * blocking the probe; regular, sysfs and procfs files ignore it.

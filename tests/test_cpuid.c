@@ -5,7 +5,8 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 #include "run.h"
 
 #define VENDOR_AMD "ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65"

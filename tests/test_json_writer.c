@@ -7,7 +7,8 @@
 
 #include <json-c/json.h>
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 
 static char *finish(struct sv_json *w)
 {

@@ -6,7 +6,8 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 
 static int parse_bool(const char *s, enum sevslot_param *out)
 {

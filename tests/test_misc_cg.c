@@ -5,12 +5,13 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 #include "run.h"
 
 static int parse(const char *s, int64_t out[2], char *why, size_t whylen)
 {
-	out[0] = out[1] = -42;
+	out[SEVSLOT_POOL_SEV] = out[SEVSLOT_POOL_SEV_ES] = -42;
 	why[0] = '\0';
 	return sv_misc_parse(s, strlen(s), out, why, whylen);
 }
@@ -22,12 +23,12 @@ static void test_misc_reads_sev_and_sev_es(void **state)
 
 	(void)state;
 	assert_int_equal(parse("sev 502\nsev_es 7\n", v, why, sizeof(why)), 0);
-	assert_int_equal(v[0], 502);
-	assert_int_equal(v[1], 7);
+	assert_int_equal(v[SEVSLOT_POOL_SEV], 502);
+	assert_int_equal(v[SEVSLOT_POOL_SEV_ES], 7);
 	/* Order does not matter; no final newline is fine. */
 	assert_int_equal(parse("sev_es 99\nsev 410", v, why, sizeof(why)), 0);
-	assert_int_equal(v[0], 410);
-	assert_int_equal(v[1], 99);
+	assert_int_equal(v[SEVSLOT_POOL_SEV], 410);
+	assert_int_equal(v[SEVSLOT_POOL_SEV_ES], 99);
 }
 
 static void test_misc_missing_lines_read_zero(void **state)
@@ -38,14 +39,14 @@ static void test_misc_missing_lines_read_zero(void **state)
 	(void)state;
 	/* The kernel lists only non-zero capacities. */
 	assert_int_equal(parse("sev 1006\n", v, why, sizeof(why)), 0);
-	assert_int_equal(v[0], 1006);
-	assert_int_equal(v[1], 0);
+	assert_int_equal(v[SEVSLOT_POOL_SEV], 1006);
+	assert_int_equal(v[SEVSLOT_POOL_SEV_ES], 0);
 	assert_int_equal(parse("sev_es 5\n", v, why, sizeof(why)), 0);
-	assert_int_equal(v[0], 0);
-	assert_int_equal(v[1], 5);
+	assert_int_equal(v[SEVSLOT_POOL_SEV], 0);
+	assert_int_equal(v[SEVSLOT_POOL_SEV_ES], 5);
 	assert_int_equal(parse("", v, why, sizeof(why)), 0);
-	assert_int_equal(v[0], 0);
-	assert_int_equal(v[1], 0);
+	assert_int_equal(v[SEVSLOT_POOL_SEV], 0);
+	assert_int_equal(v[SEVSLOT_POOL_SEV_ES], 0);
 }
 
 static void test_misc_unknown_resources_are_ignored(void **state)
@@ -57,8 +58,8 @@ static void test_misc_unknown_resources_are_ignored(void **state)
 	assert_int_equal(parse("tdx 32\nsev 8\nsev_esx 3\nse 4\nsev_snp 9\nsev_es 2\n", v, why,
 			       sizeof(why)),
 			 0);
-	assert_int_equal(v[0], 8);
-	assert_int_equal(v[1], 2);
+	assert_int_equal(v[SEVSLOT_POOL_SEV], 8);
+	assert_int_equal(v[SEVSLOT_POOL_SEV_ES], 2);
 }
 
 static void test_misc_blank_lines_are_skipped(void **state)
@@ -68,7 +69,7 @@ static void test_misc_blank_lines_are_skipped(void **state)
 
 	(void)state;
 	assert_int_equal(parse("\nsev 3\n\n", v, why, sizeof(why)), 0);
-	assert_int_equal(v[0], 3);
+	assert_int_equal(v[SEVSLOT_POOL_SEV], 3);
 }
 
 static void test_misc_max_reads_as_int64_max(void **state)
@@ -78,8 +79,8 @@ static void test_misc_max_reads_as_int64_max(void **state)
 
 	(void)state;
 	assert_int_equal(parse("sev max\nsev_es 4\n", v, why, sizeof(why)), 0);
-	assert_true(v[0] == INT64_MAX);
-	assert_int_equal(v[1], 4);
+	assert_true(v[SEVSLOT_POOL_SEV] == INT64_MAX);
+	assert_int_equal(v[SEVSLOT_POOL_SEV_ES], 4);
 }
 
 static void test_misc_rejects_garbage_naming_the_line(void **state)

@@ -4,7 +4,8 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 #include "run.h"
 
 static int parse(const char *s, uint32_t reg, uint64_t *out, char *why, size_t whylen)

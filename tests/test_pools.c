@@ -6,7 +6,8 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 
 /* A host whose CPU offers everything and whose kvm_amd enables `es`/`snp`. */
 static struct sevslot_host host(uint32_t ecx, uint32_t edx, bool es, bool snp, int64_t cth)

@@ -9,7 +9,8 @@
 
 #include <signal.h>
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 #include "run.h"
 
 #define CPUID_MILAN                                                                         \
@@ -91,7 +92,7 @@ static void test_probe_of_the_milan_sysroot_succeeds(void **state)
 	assert_int_equal(host->cpu.max_asid, 509);
 	assert_int_equal(host->kernel.sev, SEVSLOT_PARAM_Y);
 	assert_int_equal(host->kernel.sev_snp, SEVSLOT_PARAM_ABSENT);
-	assert_int_equal(host->kernel.misc_capacity[0], 502);
+	assert_int_equal(host->kernel.misc_capacity[SEVSLOT_POOL_SEV], 502);
 	assert_int_equal(host->kernel.syscfg, 0x3fc0000);
 	assert_int_equal(host->kernel.memlock_cur, 8388608);
 	assert_true(host->fw.status_ok);

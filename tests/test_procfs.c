@@ -5,7 +5,8 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 
 static int cpuinfo(const char *s, struct sevslot_kernel *k)
 {

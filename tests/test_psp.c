@@ -5,7 +5,8 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 #include "run.h"
 
 /* Milan 7313: API 1.52 build 4, state INIT, 0 guests. */

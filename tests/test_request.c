@@ -5,7 +5,8 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 #include "run.h"
 
 struct env {

@@ -5,7 +5,8 @@
  */
 #include "harness.h"
 
-#include "internal.h"
+#include "output.h"
+#include "probe.h"
 
 static struct sevslot_ctx *ctx_for(const char *root)
 {

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The output layer: every rendering sevslot prints, text and JSON, built in
+ * memory and handed to the caller (the CLI prints it). One streaming JSON
+ * writer (json_writer.c) serves every format. Nothing here is ABI.
+ */
+#ifndef SEVSLOT_OUTPUT_H
+#define SEVSLOT_OUTPUT_H
+
+#include "policy.h"
+
+/* ------------------------------------------------------------ JSON writer */
+
+#define SV_JSON_MAX_DEPTH 16
+
+/*
+ * Start with a zeroed struct sv_json: pretty, indented as json-c's
+ * JSON_C_TO_STRING_PRETTY | SPACED prints it. With `flat`, one line as
+ * json-c's JSON_C_TO_STRING_SPACED: { "a": 1, "b": [ 2 ] }.
+ */
+struct sv_json {
+	char *buf;                     /* the text so far, NUL-terminated */
+	size_t len, cap;
+	int err;                       /* 0, or the first failure (-ENOMEM) */
+	int depth;
+	bool flat;
+	bool first[SV_JSON_MAX_DEPTH]; /* nothing written yet at this depth */
+};
+
+/* Hand the text over (*out, caller frees), or the first failure. */
+int sv_json_finish(struct sv_json *w, char **out) SV_NONNULL(1, 2) SV_MUST_CHECK;
+void sv_json_object(struct sv_json *w, const char *key) SV_NONNULL(1); /* key NULL: top or in an array */
+void sv_json_array(struct sv_json *w, const char *key) SV_NONNULL(1);
+void sv_json_end_object(struct sv_json *w) SV_NONNULL(1);
+void sv_json_end_array(struct sv_json *w) SV_NONNULL(1);
+void sv_json_string(struct sv_json *w, const char *key, const char *value) SV_NONNULL(1); /* NULL: null */
+void sv_json_int(struct sv_json *w, const char *key, int64_t value) SV_NONNULL(1);
+void sv_json_number(struct sv_json *w, const char *key, const char *literal) SV_NONNULL(1, 3);
+void sv_json_bool(struct sv_json *w, const char *key, bool value) SV_NONNULL(1);
+void sv_json_null(struct sv_json *w, const char *key) SV_NONNULL(1);
+
+#endif
