@@ -1,8 +1,11 @@
 # sevslot — plain Makefile. `make`, `make check`, `make run`, `make install`.
 # Project warnings survive a user's CFLAGS (REAL_CFLAGS = WARNINGS + CFLAGS).
 
-VERSION   := 0.1.0
-SOVERSION := 0
+# The version has one source, include/sevslot.h; the soname's number changes
+# whenever the ABI does (see the header and src/libsevslot.sym).
+VERSION   := $(shell sed -n 's/^\#define SEVSLOT_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' \
+		include/sevslot.h | paste -sd. -)
+SOVERSION := 1
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 LIBDIR    ?= $(PREFIX)/lib
@@ -50,7 +53,7 @@ SONAME    := libsevslot.so.$(SOVERSION)
 PC_SUBST   = sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|'
 SOFILE    := libsevslot.so.$(VERSION)
 
-.PHONY: all deps check check-unit check-fixtures check-install check-san check-hw run bench bench-smoke bench-progs \
+.PHONY: all deps check check-unit check-fixtures check-install check-abi check-san check-hw run bench bench-smoke bench-progs \
         install clean headertest
 
 all: $(B)/sevslot $(B)/libsevslot.a $(B)/libsevslot.so $(B)/sevslot.pc
@@ -83,7 +86,7 @@ $(B)/$(SOFILE): $(LIB_OBJ) src/libsevslot.sym
 
 $(B)/libsevslot.so: $(B)/$(SOFILE)
 	ln -sf $(SOFILE) $(B)/$(SONAME)
-	ln -sf $(SOFILE) $@
+	ln -sf $(SONAME) $@
 
 # The CLI links the library statically: one binary, nothing to find at run time.
 $(B)/sevslot: $(CLI_OBJ) $(B)/libsevslot.a
@@ -117,6 +120,9 @@ check-unit: all $(TEST_BIN) $(SHIM_SO) headertest
 check-install: all
 	@tests/install.sh $(B)
 
+check-abi: all
+	@tests/abi.sh $(B)
+
 check-fixtures: all
 	@tests/fixtures.sh $(B)/sevslot
 	@python3 tests/fixtures/facts.py $(B)/sevslot
@@ -126,7 +132,7 @@ check-san:
 	$(MAKE) B=$(B)/san SAN=1 CFLAGS="-O1 -g" check-unit check-fixtures
 
 # The sanitizer pass comes last, so the suite's final lines are test tallies.
-check: check-unit check-fixtures check-install bench-smoke check-san
+check: check-unit check-fixtures check-install check-abi bench-smoke check-san
 
 check-hw: all
 	@tests/hw.sh $(B)/sevslot
@@ -175,10 +181,13 @@ install: all
 	install -m 0644 $(B)/libsevslot.a $(DESTDIR)$(LIBDIR)/libsevslot.a
 	install -m 0755 $(B)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
-	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/libsevslot.so
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsevslot.so
 	install -m 0644 include/sevslot.h $(DESTDIR)$(INCDIR)/sevslot.h
 	$(PC_SUBST) src/sevslot.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/sevslot.pc
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+print-version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf build

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EX_OK;
 		case 'V':
-			printf("sevslot %s\n", SEVSLOT_VERSION);
+			printf("sevslot %s\n", sevslot_version());
 			return EX_OK;
 		case ':':
 			return cli_error(EX_USAGE, "option '%s' needs a value; see 'sevslot --help'",
