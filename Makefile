@@ -20,7 +20,7 @@ B         ?= build
 SAN       ?=
 WERROR    ?= -Werror
 
-# The library needs SQLite and libcap-ng; the CLI and the tests json-c too.
+# The library and the CLI need SQLite and libcap-ng; the tests json-c too.
 LIB_PC    := sqlite3 libcap-ng
 DEPS_PC   := $(LIB_PC) json-c
 WARNINGS  := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wconversion -Wstrict-prototypes \
@@ -31,7 +31,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null)
 LIB_LIBS   = $(shell pkg-config --libs $(LIB_PC) 2>/dev/null)
 # The CLI links its dependencies statically: a process per call must start
 # fast, and dynamic libsqlite3 alone costs ten times /bin/true in relocations.
-CLI_LIBS   = -Wl,-Bstatic $(PKG_LIBS) -Wl,-Bdynamic -lm
+CLI_LIBS   = -Wl,-Bstatic $(LIB_LIBS) -Wl,-Bdynamic -lm
 comma     := ,
 SANFLAGS  := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
 REAL_CFLAGS = $(WARNINGS) $(WERROR) -D_GNU_SOURCE -Iinclude -Isrc -I$(B)/gen -fPIC \
@@ -131,8 +131,10 @@ check-fixtures: all
 check-san:
 	$(MAKE) B=$(B)/san SAN=1 CFLAGS="-O1 -g" check-unit check-fixtures
 
-# The sanitizer pass comes last, so the suite's final lines are test tallies.
-check: check-unit check-fixtures check-install check-abi bench-smoke check-san
+# The sanitizer pass comes last, even under make -j, so the suite's final
+# lines are test tallies.
+check: check-unit check-fixtures check-install check-abi bench-smoke
+	$(MAKE) check-san
 
 check-hw: all
 	@tests/hw.sh $(B)/sevslot

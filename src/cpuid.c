@@ -141,12 +141,7 @@ int sv_cpuid_record(const struct sv_raw *raw, char **out, size_t *len)
 		fprintf(f, "   0x%08x 0x%02x: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n", l->leaf,
 			l->subleaf, l->r[0], l->r[1], l->r[2], l->r[3]);
 	}
-	if (fclose(f) != 0) {
-		free(*out);
-		*out = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	return sv_memstream_close(f, out);
 }
 
 static const char *skip_blanks(const char *p, const char *end)

@@ -240,10 +240,5 @@ SEVSLOT_EXPORT int sevslot_inventory_render(const struct sevslot_host *host,
 		nfd(f, &inv);
 	else
 		prometheus(f, &inv);
-	if (fclose(f) != 0) {
-		free(*out);
-		*out = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	return sv_memstream_close(f, out);
 }

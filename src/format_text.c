@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The probe report for people: the checks as a tree, the pools and models,
- * and a last line that says "usable" or "not usable" and why.
+ * and a last line that says "usable" or "not usable" and why; and the line
+ * that tells where a snapshot of this host went.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -124,10 +125,19 @@ SEVSLOT_EXPORT int sevslot_host_to_text(const struct sevslot_host *h, char **out
 			h->models[m].usable ? "usable" : "not usable");
 	fputc('\n', f);
 	verdict(f, h);
-	if (fclose(f) != 0) {
-		free(*out);
-		*out = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	return sv_memstream_close(f, out);
+}
+
+/* After `sevslot snapshot DIR`: where it went and how to replay it. */
+int sv_format_snapshot(const char *dir, bool json, char **out)
+{
+	struct sv_json w = { .flat = true };
+
+	if (!json)
+		return sv_asprintf(out, "recorded this host into %s; replay it with: "
+				   "sevslot --sysroot %s probe\n", dir, dir);
+	sv_json_object(&w, NULL);
+	sv_json_string(&w, "snapshot", dir);
+	sv_json_end_object(&w);
+	return sv_json_finish(&w, out);
 }

@@ -4,7 +4,9 @@
  * probe runs once per placement and once a minute per host): values are
  * appended to one growing buffer, with no tree to build and free and no
  * stdio call per character. The output is indented as json-c's
- * JSON_C_TO_STRING_PRETTY | SPACED prints it, so the two read alike.
+ * JSON_C_TO_STRING_PRETTY | SPACED prints it, or with `flat` on one line
+ * as JSON_C_TO_STRING_SPACED does, so that sevslot's JSON reads alike
+ * whichever tool wrote it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,10 +42,15 @@ static void puts_(struct sv_json *w, const char *s)
 	put(w, s, strlen(s));
 }
 
+/* Between values: a newline and the indent, or one space when flat. */
 static void indent(struct sv_json *w)
 {
 	static const char spaces[] = "                                ";
 
+	if (w->flat) {
+		put(w, " ", 1);
+		return;
+	}
 	put(w, "\n", 1);
 	for (int n = 2 * w->depth; n > 0; n -= (int)sizeof(spaces) - 1)
 		put(w, spaces, n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1);

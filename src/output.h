@@ -39,4 +39,36 @@ void sv_json_number(struct sv_json *w, const char *key, const char *literal) SV_
 void sv_json_bool(struct sv_json *w, const char *key, bool value) SV_NONNULL(1);
 void sv_json_null(struct sv_json *w, const char *key) SV_NONNULL(1);
 
+/* ---------------------------------------------------------- renderings */
+
+/*
+ * Each rendering returns 0 with *out a NUL-terminated string the caller
+ * frees, or -ENOMEM. `json` picks sevslot's JSON over the text for people.
+ */
+
+/* format_ledger.c: what the ledger commands print */
+int sv_format_allocate(const struct sevslot_allocation *a, bool created, bool json, char **out)
+	SV_NONNULL(1, 4) SV_MUST_CHECK;
+int sv_format_release(const char *consumer, bool released, bool json, char **out)
+	SV_NONNULL(1, 4) SV_MUST_CHECK;
+int sv_format_list(const char *ledger, const struct sevslot_pool_usage usage[SEVSLOT_POOL_COUNT],
+		   const struct sevslot_allocation *allocs, size_t n, bool json, char **out)
+	SV_NONNULL(1, 2, 6) SV_MUST_CHECK;
+int sv_format_audit(const char *ledger, const struct sevslot_audit *audit, bool json, char **out)
+	SV_NONNULL(1, 2, 4) SV_MUST_CHECK;
+int sv_format_reconcile(const struct sevslot_allocation *released, size_t n, bool dry_run,
+			bool json, char **out) SV_NONNULL(5) SV_MUST_CHECK;
+/* The stable id of an audit finding's kind ("stale_boot", "host_ahead", ...). */
+const char *sv_finding_kind_name(enum sevslot_finding_kind kind);
+
+/* format_guest.c: what a guest asks for and what libvirt is given */
+int sv_format_request(const struct sevslot_request *req, bool json, char **out)
+	SV_NONNULL(1, 3) SV_MUST_CHECK;
+int sv_format_launch_security(const struct sevslot_host *host, enum sevslot_model model,
+			      uint64_t policy, const char *xml, bool json, char **out)
+	SV_NONNULL(1, 4, 6) SV_MUST_CHECK;
+
+/* format_text.c: the line `sevslot snapshot` ends with */
+int sv_format_snapshot(const char *dir, bool json, char **out) SV_NONNULL(1, 3) SV_MUST_CHECK;
+
 #endif

@@ -130,12 +130,7 @@ int sv_psp_record(const struct sv_raw *raw, char **out, size_t *len)
 		put_reply(f, commands[0].name, &raw->status);
 		put_reply(f, commands[1].name, &raw->snp_status);
 	}
-	if (fclose(f) != 0) {
-		free(*out);
-		*out = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	return sv_memstream_close(f, out);
 }
 
 static int hexval(char c)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -56,4 +57,13 @@ int sv_parse_u64(const char *s, const char **end, int base, uint64_t *out)
 		*end = p;
 	*out = v;
 	return 0;
+}
+
+int sv_memstream_close(FILE *f, char **out)
+{
+	if (fclose(f) == 0)
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -ENOMEM;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -27,5 +28,11 @@ int sv_asprintf(char **out, const char *fmt, ...) SV_PRINTF(2, 3) SV_NONNULL(1, 
  */
 int sv_parse_u64(const char *s, const char **end, int base, uint64_t *out)
 	SV_NONNULL(1, 4) SV_MUST_CHECK;
+
+/*
+ * Close a stream open_memstream(out, ...) opened: 0 with *out the text, or
+ * -ENOMEM with *out freed and NULL.
+ */
+int sv_memstream_close(FILE *f, char **out) SV_NONNULL(1, 2) SV_MUST_CHECK;
 
 #endif

@@ -79,8 +79,8 @@ static void test_cli_stray_arguments_are_64(void **state)
 {
 	(void)state;
 	expect_failure(sevslot("--sysroot", MILAN, "probe", "extra"), 64, "unexpected argument");
-	expect_failure(sevslot("snapshot", NULL, NULL, NULL), 64, "one directory");
-	expect_failure(sevslot("snapshot", "/tmp/a", "/tmp/b", NULL), 64, "one directory");
+	expect_failure(sevslot("snapshot", NULL, NULL, NULL), 64, "expected DIR, got 0 arguments");
+	expect_failure(sevslot("snapshot", "/tmp/a", "/tmp/b", NULL), 64, "expected DIR, got 2");
 }
 
 static void test_cli_missing_sysroot_dir_is_64_naming_it(void **state)
@@ -170,6 +170,74 @@ static void test_cli_help_and_version_are_0(void **state)
 	r_free(&r);
 }
 
+/* The lines of `text` that start with `prefix`, the first word after it each. */
+static size_t words_after(const char *text, const char *prefix, char words[][64], size_t max)
+{
+	size_t n = 0, plen = strlen(prefix);
+
+	for (const char *line = text; line != NULL && *line != '\0' && n < max;) {
+		const char *nl = strchr(line, '\n');
+
+		if (strncmp(line, prefix, plen) == 0 && line[plen] >= 'a' && line[plen] <= 'z') {
+			size_t w = strcspn(line + plen, " \n");
+
+			snprintf(words[n++], 64, "%.*s", (int)w, line + plen);
+		}
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+/*
+ * Help is generated from each command's option table: every option a
+ * command's --help shows is one its parser takes, and the synopsis in
+ * 'sevslot --help' names each of them.
+ */
+static void test_cli_help_lists_what_the_parser_takes(void **state)
+{
+	char cmds[32][64], opts[32][64], bin[512], ledger[512];
+	struct r_result top = sevslot("--help", NULL, NULL, NULL);
+	size_t n_cmds, n_opts_total = 0;
+	char *dir = h_tmpdir();
+
+	(void)state;
+	r_build_path(bin, sizeof(bin), "sevslot");
+	snprintf(ledger, sizeof(ledger), "%s/ledger.db", dir);
+	assert_exit(top, 0);
+	n_cmds = words_after(top.out, "  ", cmds, 32);
+	assert_true(n_cmds >= 10);
+	for (size_t c = 0; c < n_cmds; c++) {
+		struct r_result h = sevslot(cmds[c], "--help", NULL, NULL);
+		size_t n_opts;
+
+		assert_exit(h, 0);
+		n_opts = words_after(h.out, "  --", opts, 32);
+		assert_true(n_opts >= 2); /* --json and --help at least */
+		for (size_t o = 0; o < n_opts; o++) {
+			char opt[80], synopsis_opt[96];
+			const char *argv[] = { bin, "--sysroot", MILAN, "--ledger", ledger, cmds[c],
+					       opt, "x", NULL };
+			struct r_result r;
+
+			if (strcmp(opts[o], "help") == 0)
+				continue;
+			snprintf(opt, sizeof(opt), "--%s", opts[o]);
+			r = r_run(argv);
+			assert_not_contains(r.err, "unknown option");
+			assert_not_contains(r.err, "needs a value");
+			r_free(&r);
+			snprintf(synopsis_opt, sizeof(synopsis_opt), "--%s", opts[o]);
+			if (strcmp(opts[o], "json") != 0)
+				assert_contains(top.out, synopsis_opt);
+			n_opts_total++;
+		}
+		r_free(&h);
+	}
+	assert_true(n_opts_total >= n_cmds + 9);
+	r_free(&top);
+	h_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_cli_probe_of_an_unusable_host_is_69),
 		cmocka_unit_test(test_cli_probe_of_a_usable_host_is_0),
 		cmocka_unit_test(test_cli_help_and_version_are_0),
+		cmocka_unit_test(test_cli_help_lists_what_the_parser_takes),
 	};
 
 	return cmocka_run_group_tests_name("cli_exit", tests, NULL, NULL);

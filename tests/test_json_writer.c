@@ -76,11 +76,44 @@ static void test_json_numbers_nulls_and_nesting_as_json_c_prints_them(void **sta
 	free(out);
 }
 
+static void test_json_flat_is_one_line_as_json_c_spaced_prints_it(void **state)
+{
+	struct sv_json w = { .flat = true };
+	json_object *ref = json_object_new_object(), *arr = json_object_new_array();
+	char *out;
+
+	(void)state;
+	sv_json_object(&w, NULL);
+	sv_json_string(&w, "consumer", "vm-1");
+	sv_json_int(&w, "slot", 7);
+	sv_json_object(&w, "empty");
+	sv_json_end_object(&w);
+	sv_json_array(&w, "traits");
+	sv_json_string(&w, NULL, "HW_CPU_X86_AMD_SEV");
+	sv_json_bool(&w, NULL, false);
+	sv_json_end_array(&w);
+	sv_json_end_object(&w);
+	out = finish(&w);
+
+	json_object_object_add(ref, "consumer", json_object_new_string("vm-1"));
+	json_object_object_add(ref, "slot", json_object_new_int64(7));
+	json_object_object_add(ref, "empty", json_object_new_object());
+	json_object_array_add(arr, json_object_new_string("HW_CPU_X86_AMD_SEV"));
+	json_object_array_add(arr, json_object_new_boolean(0));
+	json_object_object_add(ref, "traits", arr);
+	assert_string_equal(out, json_object_to_json_string_ext(ref, JSON_C_TO_STRING_SPACED |
+									JSON_C_TO_STRING_NOSLASHESCAPE));
+	assert_null(strchr(out, '\n'));
+	json_object_put(ref);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_escapes_quotes_backslashes_and_controls),
 		cmocka_unit_test(test_json_numbers_nulls_and_nesting_as_json_c_prints_them),
+		cmocka_unit_test(test_json_flat_is_one_line_as_json_c_spaced_prints_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -486,8 +486,12 @@ static void test_cli_help_lists_ledger_commands(void **state)
 	for (size_t i = 0; i < 5; i++) {
 		char line[64];
 
-		snprintf(line, sizeof(line), "\n  %s ", cmds[i]);
-		assert_non_null(strstr(r.out, line));
+		const char *at;
+
+		snprintf(line, sizeof(line), "\n  %s", cmds[i]);
+		at = strstr(r.out, line);
+		assert_non_null(at);
+		assert_true(at[strlen(line)] == ' ' || at[strlen(line)] == '\n');
 		RUN(&r, NULL, cmds[i], "--help");
 		expect(&r, 0);
 		assert_non_null(strstr(r.out, cmds[i]));

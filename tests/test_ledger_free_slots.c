@@ -136,8 +136,8 @@ static void test_free_slots_follow_stray_writes(void **state)
 		"UPDATE slots SET slot = 9 WHERE consumer = 'vm-3'",
 		"UPDATE slots SET slot = slot WHERE consumer = 'vm-4'",
 		"UPDATE slots SET pool = pool, slot = slot WHERE consumer = 'vm-4'",
-		"UPDATE slots SET pool = 'sev_es', model = 'amd-sev-es', slot = 2 "
-		"WHERE consumer = 'vm-1'",
+		("UPDATE slots SET pool = 'sev_es', model = 'amd-sev-es', slot = 2 "
+		 "WHERE consumer = 'vm-1'"),
 		"UPDATE slots SET consumer = 'renamed' WHERE consumer = 'vm-0'",
 		"UPDATE slots SET allocated_at = 'x', boot_id = 'y'",
 		/* REPLACE on (pool, slot): vm-3 goes, hand-7 moves from 7 to 9. */

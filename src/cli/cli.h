@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The command-line tool: shared options, the command table and the one place
+ * The command-line tool: shared options, the commands, and the one place
  * where errors become exit codes (sysexits(3), as DESIGN.md lists them).
+ * Commands print only what the output layer renders (src/output.h).
  */
 #ifndef SEVSLOT_CLI_H
 #define SEVSLOT_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sysexits.h>
 
 #include "sevslot.h"
@@ -19,48 +21,70 @@ struct cli {
 	struct sevslot_ctx *ctx;
 };
 
-struct cli_command {
+/*
+ * A command's own option, --name: a flag, a value, or a repeatable value.
+ * Its help line is generated from `arg` and `help`, so the help and the
+ * parser cannot disagree.
+ */
+struct cli_opt {
 	const char *name;
-	const char *args;      /* synopsis after the name */
-	const char *summary;
-	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *arg;       /* the value's name in the help ("MODEL"); NULL: a flag */
+	const char *help;      /* one line; '\n' starts another, indented */
+	bool *flag;            /* a flag: set to true when given */
+	const char **value;    /* a value: set to the option's argument */
+	bool required;         /* the command refuses to run without it */
+	const char **many;     /* repeatable: arguments appended, NULL-terminated */
+	size_t *count;         /* ... how many so far */
+	size_t max;            /* ... room in `many`, the terminator excluded */
 };
 
-extern const struct cli_command cli_commands[];
+struct cli_command {
+	const char *name;
+	const char *args;      /* operands after the name, for the synopsis ("CONSUMER") */
+	const struct cli_opt *opts; /* its own options (NULL-name terminated), or NULL */
+	const char *summary;   /* one line, for 'sevslot --help' */
+	const char *json;      /* what --json prints */
+	const char *details;   /* after the options: what it checks, its exit codes */
+	int (*run)(const struct cli_command *cmd, struct cli *cli, int argc, char **argv);
+};
+
+extern const struct cli_command cli_probe_cmd, cli_snapshot_cmd, cli_allocate_cmd,
+	cli_release_cmd, cli_list_cmd, cli_audit_cmd, cli_reconcile_cmd, cli_inventory_cmd,
+	cli_request_cmd, cli_launch_security_cmd;
+
+/* --------------------------------------------------------- errors (error.c) */
 
 /* Print "sevslot: <what>" to stderr and return `code`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Map a library error (negative errno) to an exit code. */
 int cli_exit_code(int err);
-/* Report a library failure on stderr: the context's message, or strerror. */
-int cli_fail(struct cli *cli, int err, const char *what);
+/* Report a library failure: "<command>: " and the context's message (or strerror). */
+int cli_fail(const struct cli_command *cmd, struct cli *cli, int err);
+/* Report a ledger failure: its message, and the exit code its errno maps to. */
+int cli_ledger_fail(const struct sevslot_ledger *ledger, int err);
+/* Report a configuration failure: exit 78, or 70 when out of memory. */
+int cli_config_fail(struct cli *cli, int err);
 
 /* ---------------------------------------------- options and output (common.c) */
 
-struct json_object;
-
-/* A command's own option: --name (with a value when `value` or `many` is set). */
-struct cli_opt {
-	const char *name;
-	int key;               /* getopt value; not 'j' or 'h' */
-	const char **value;    /* set to the option's argument */
-	bool *flag;            /* set to true when given */
-	const char **many;     /* repeatable: arguments appended here, NULL-terminated */
-	size_t *count;         /* ... how many so far */
-	size_t max;            /* ... room in `many`, the terminator excluded */
-};
-
-const struct cli_command *cli_command_named(const char *name);
 /*
- * Parse --json, --help and `extra` (NULL-name terminated). Returns -1 to go
- * on, with argc/argv past the options, or an exit code (help printed: 0).
+ * Parse --json, --help and the command's own options. Returns -1 to go on,
+ * with argc/argv past the options, or an exit code (help printed: 0).
  */
-int cli_getopt(struct cli *cli, int *argc, char ***argv, const char *name,
-	       const struct cli_opt *extra, const char *help);
-/* Print a string followed by a newline unless it ends with one. */
-void cli_puts(const char *s);
-/* Print and free a JSON object: one line, or indented when `pretty`. */
-void cli_json_print(struct json_object *o, bool pretty);
+int cli_getopt(const struct cli_command *cmd, struct cli *cli, int *argc, char ***argv);
+/* "allocate CONSUMER [--model MODEL]": the command's synopsis, from its table. */
+void cli_synopsis(const struct cli_command *cmd, char *buf, size_t len);
+/* Exit 64 unless exactly `want` operands remain. */
+int cli_operands(const struct cli_command *cmd, int argc, char **argv, int want);
+/*
+ * Print what the output layer rendered (err 0), adding a final newline when
+ * it lacks one, and free it; out of memory is exit 70. Returns -1 or a code.
+ */
+int cli_print(const struct cli_command *cmd, int err, char *text);
+/* A consumer id the command was given: exit 65 with the rule when invalid, else -1. */
+int cli_check_consumer(const struct cli_command *cmd, const char *consumer);
+/* Probe the host; live, every capability is dropped once the sources are read. */
+int cli_probe(struct cli *cli, unsigned flags, struct sevslot_host **out);
 
 /* ------------------------------------------------- ledger commands (ledger.c) */
 
@@ -72,22 +96,5 @@ void cli_json_print(struct json_object *o, bool pretty);
 int cli_open_ledger(struct cli *cli, bool may_read_only, struct sevslot_config **config,
 		    struct sevslot_ledger **ledger);
 void cli_close_ledger(struct sevslot_config *config, struct sevslot_ledger *ledger);
-/* Report a ledger failure: its message, and the exit code its errno maps to. */
-int cli_ledger_fail(const struct sevslot_ledger *ledger, int err);
-/* Report a configuration failure: exit 78, or 70 when out of memory. */
-int cli_config_fail(struct cli *cli, int err);
-struct json_object *cli_json_allocation(const struct sevslot_allocation *a);
-
-int cmd_probe(struct cli *cli, int argc, char **argv);
-int cmd_snapshot(struct cli *cli, int argc, char **argv);
-int cmd_inventory(struct cli *cli, int argc, char **argv);
-int cmd_request(struct cli *cli, int argc, char **argv);
-int cmd_launch_security(struct cli *cli, int argc, char **argv);
-
-int cmd_allocate(struct cli *cli, int argc, char **argv);
-int cmd_release(struct cli *cli, int argc, char **argv);
-int cmd_list(struct cli *cli, int argc, char **argv);
-int cmd_audit(struct cli *cli, int argc, char **argv);
-int cmd_reconcile(struct cli *cli, int argc, char **argv);
 
 #endif

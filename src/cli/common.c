@@ -1,99 +1,161 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What every command shares: finding a command, parsing its options, and
- * printing text and JSON.
+ * What every command shares: parsing its options (and generating its help
+ * from the same table), checking operands, printing what the output layer
+ * rendered, and probing the host.
  */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-const struct cli_command *cli_command_named(const char *name)
+#define CLI_MAX_OPTS 16 /* a command's own options; more is a bug, never a silent drop */
+
+static void help_line(const char *name, const char *arg, const char *help)
 {
-	for (const struct cli_command *c = cli_commands; c->name != NULL; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
+	char left[40];
+
+	snprintf(left, sizeof(left), "--%s%s%s", name, arg != NULL ? " " : "", arg != NULL ? arg : "");
+	printf("  %-18s ", left);
+	for (const char *p = help; *p != '\0'; p++) {
+		putchar(*p);
+		if (*p == '\n')
+			printf("  %-18s ", "");
+	}
+	putchar('\n');
 }
 
-int cli_getopt(struct cli *cli, int *argc, char ***argv, const char *name,
-	       const struct cli_opt *extra, const char *help)
+void cli_synopsis(const struct cli_command *cmd, char *buf, size_t len)
 {
-	const struct cli_command *cmd = cli_command_named(name);
-	struct option opts[8];
+	size_t n = (size_t)snprintf(buf, len, "%s%s%s", cmd->name, cmd->args[0] ? " " : "", cmd->args);
+
+	for (const struct cli_opt *o = cmd->opts; o != NULL && o->name != NULL && n < len; o++)
+		n += (size_t)snprintf(buf + n, len - n, " %s--%s%s%s%s%s", o->required ? "" : "[",
+				      o->name, o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "",
+				      o->required ? "" : "]", o->many != NULL ? "..." : "");
+}
+
+static void help(const struct cli_command *cmd)
+{
+	char synopsis[256];
+
+	cli_synopsis(cmd, synopsis, sizeof(synopsis));
+	printf("Usage: sevslot [GLOBAL OPTIONS] %s\n%s.\n", synopsis, cmd->summary);
+	for (const struct cli_opt *o = cmd->opts; o != NULL && o->name != NULL; o++)
+		help_line(o->name, o->arg, o->help);
+	help_line("json", NULL, cmd->json);
+	help_line("help", NULL, "show this help");
+	if (cmd->details != NULL)
+		fputs(cmd->details, stdout);
+}
+
+int cli_getopt(const struct cli_command *cmd, struct cli *cli, int *argc, char ***argv)
+{
+	enum { OPT_JSON = 1, OPT_HELP, OPT_OWN = 256 };
+	const struct cli_opt *opts = cmd->opts;
+	struct option lopts[CLI_MAX_OPTS + 3];
+	bool given[CLI_MAX_OPTS] = { false };
 	size_t n = 0;
 	int c;
 
-	opts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
-	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	for (const struct cli_opt *o = extra; o != NULL && o->name != NULL && n < 7; o++)
-		opts[n++] = (struct option){ o->name,
-					     o->value != NULL || o->many != NULL ? required_argument :
-										    no_argument,
-					     NULL, o->key };
-	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+	for (const struct cli_opt *o = opts; o != NULL && o->name != NULL; o++, n++) {
+		if (n == CLI_MAX_OPTS)
+			return cli_error(EX_SOFTWARE, "%s: more than %d options in its table", cmd->name,
+					 CLI_MAX_OPTS);
+		lopts[n] = (struct option){ o->name, o->arg != NULL ? required_argument : no_argument,
+					    NULL, OPT_OWN + (int)n };
+	}
+	lopts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
+	lopts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	lopts[n] = (struct option){ NULL, 0, NULL, 0 };
 	/*
 	 * Options may follow the operand (GNU order); "--" ends them. optind 0
 	 * makes glibc start afresh instead of keeping main's "+" ordering.
 	 */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(*argc, *argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(*argc, *argv, ":h", lopts, NULL)) != -1) {
 		const struct cli_opt *o;
 
 		switch (c) {
-		case 'j':
+		case OPT_JSON:
 			cli->json = true;
 			continue;
 		case 'h':
-			printf("Usage: sevslot [GLOBAL OPTIONS] %s %s\n%s.\n%s", cmd->name, cmd->args,
-			       cmd->summary, help != NULL ? help : "");
+		case OPT_HELP:
+			help(cmd);
 			return EX_OK;
 		case ':':
 			return cli_error(EX_USAGE, "%s: option '%s' needs a value; see 'sevslot %s --help'",
-					 name, (*argv)[optind - 1], name);
+					 cmd->name, (*argv)[optind - 1], cmd->name);
 		case '?':
 			return cli_error(EX_USAGE, "%s: unknown option '%s'; see 'sevslot %s --help'",
-					 name, (*argv)[optind - 1], name);
+					 cmd->name, (*argv)[optind - 1], cmd->name);
 		}
-		for (o = extra; o != NULL && o->name != NULL; o++)
-			if (o->key == c)
-				break;
-		if (o == NULL || o->name == NULL)
-			return cli_error(EX_SOFTWARE, "%s: option table out of step", name);
+		o = &opts[c - OPT_OWN];
+		given[c - OPT_OWN] = true;
+		if (o->flag != NULL)
+			*o->flag = true;
 		if (o->value != NULL)
 			*o->value = optarg;
 		if (o->many != NULL) {
 			if (*o->count == o->max)
-				return cli_error(EX_USAGE, "%s: more than %zu --%s options", name,
+				return cli_error(EX_USAGE, "%s: more than %zu --%s options", cmd->name,
 						 o->max, o->name);
 			o->many[(*o->count)++] = optarg;
 			o->many[*o->count] = NULL;
 		}
-		if (o->flag != NULL)
-			*o->flag = true;
 	}
+	for (size_t i = 0; opts != NULL && opts[i].name != NULL; i++)
+		if (opts[i].required && !given[i])
+			return cli_error(EX_USAGE, "%s: --%s %s is required; see 'sevslot %s --help'",
+					 cmd->name, opts[i].name, opts[i].arg, cmd->name);
 	*argc -= optind;
 	*argv += optind;
 	return -1;
 }
 
-void cli_puts(const char *s)
+int cli_operands(const struct cli_command *cmd, int argc, char **argv, int want)
 {
-	size_t n = strlen(s);
-
-	fputs(s, stdout);
-	if (n == 0 || s[n - 1] != '\n')
-		putchar('\n');
+	if (argc == want)
+		return -1;
+	if (want == 0)
+		return cli_error(EX_USAGE, "%s: unexpected argument '%s'; see 'sevslot %s --help'",
+				 cmd->name, argv[0], cmd->name);
+	return cli_error(EX_USAGE, "%s: expected %s, got %d argument%s; see 'sevslot %s --help'",
+			 cmd->name, cmd->args, argc, argc == 1 ? "" : "s", cmd->name);
 }
 
-void cli_json_print(struct json_object *o, bool pretty)
+int cli_print(const struct cli_command *cmd, int err, char *text)
 {
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-		    (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_SPACED);
+	size_t n;
 
-	cli_puts(json_object_to_json_string_ext(o, flags));
-	json_object_put(o);
+	if (err < 0) {
+		free(text);
+		return cli_error(EX_SOFTWARE, "%s: out of memory", cmd->name);
+	}
+	n = strlen(text);
+	fputs(text, stdout);
+	if (n == 0 || text[n - 1] != '\n')
+		putchar('\n');
+	free(text);
+	return -1;
+}
+
+int cli_check_consumer(const struct cli_command *cmd, const char *consumer)
+{
+	if (sevslot_consumer_is_valid(consumer))
+		return -1;
+	return cli_error(EX_DATAERR, "%s: consumer id must be 1 to 255 bytes of printable ASCII "
+			 "without spaces", cmd->name);
+}
+
+int cli_probe(struct cli *cli, unsigned flags, struct sevslot_host **out)
+{
+	/* Live: open the devices first, then give up every capability before parsing. */
+	if (sevslot_is_live(cli->ctx))
+		flags |= SEVSLOT_PROBE_DROP_CAPS;
+	return sevslot_probe(cli->ctx, flags, out);
 }

@@ -52,13 +52,13 @@ int cli_exit_code(int err)
 	return EX_SOFTWARE;
 }
 
-int cli_fail(struct cli *cli, int err, const char *what)
+int cli_fail(const struct cli_command *cmd, struct cli *cli, int err)
 {
 	const char *msg = cli->ctx != NULL ? sevslot_errmsg(cli->ctx) : "";
 
 	if (msg[0] != '\0')
-		return cli_error(cli_exit_code(err), "%s: %s", what, msg);
-	return cli_error(cli_exit_code(err), "%s: %s", what, strerror(-err));
+		return cli_error(cli_exit_code(err), "%s: %s", cmd->name, msg);
+	return cli_error(cli_exit_code(err), "%s: %s", cmd->name, strerror(-err));
 }
 
 int cli_ledger_fail(const struct sevslot_ledger *ledger, int err)

@@ -4,20 +4,9 @@
  * what this host offers schedulers, in the formats they already read.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-static const char help[] =
-	"  --format FORMAT  text (default), json, placement (OpenStack Placement child\n"
-	"                   providers <host>_amd_sev...), nfd (a Node Feature Discovery\n"
-	"                   features.d file) or prometheus (text exposition)\n"
-	"  --host NAME      the compute host's name for Placement (default: hostname)\n"
-	"  --json           the same as --format json\n"
-	"Allocated and free slots come from the ledger when it exists.\n"
-	"Exit 0; 64 unknown format; 74 ledger unreadable; 78 bad configuration.\n";
 
 /* Usage from the ledger, if there is one: -ENOENT when nothing was ever allocated. */
 static int ledger_usage(struct cli *cli, const struct sevslot_config *config,
@@ -35,27 +24,31 @@ static int ledger_usage(struct cli *cli, const struct sevslot_config *config,
 	return err;
 }
 
-int cmd_inventory(struct cli *cli, int argc, char **argv)
+static const char *format_name = "text", *hostname;
+
+static const struct cli_opt opts[] = {
+	{ .name = "format", .arg = "FORMAT", .value = &format_name,
+	  .help = "text (default), json, placement (OpenStack Placement child\n"
+		  "providers <host>_amd_sev...), nfd (a Node Feature Discovery\n"
+		  "features.d file) or prometheus (text exposition)" },
+	{ .name = "host", .arg = "NAME", .value = &hostname,
+	  .help = "the compute host's name for Placement (default: hostname)" },
+	{ .name = NULL },
+};
+
+static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **argv)
 {
-	const char *format_name = "text", *hostname = NULL;
-	const struct cli_opt opts[] = {
-		{ .name = "format", .key = 'f', .value = &format_name },
-		{ .name = "host", .key = 'H', .value = &hostname },
-		{ .name = NULL },
-	};
 	struct sevslot_pool_usage usage[SEVSLOT_POOL_COUNT];
 	enum sevslot_inventory_format format;
-	struct sevslot_config *config;
-	struct sevslot_host *host;
-	char name[256], *text;
+	struct sevslot_config *config = NULL;
+	struct sevslot_host *host = NULL;
+	char name[256], *text = NULL;
 	bool have_usage;
 	int code, err;
 
-	code = cli_getopt(cli, &argc, &argv, "inventory", opts, help);
-	if (code >= 0)
+	if ((code = cli_getopt(cmd, cli, &argc, &argv)) >= 0 ||
+	    (code = cli_operands(cmd, argc, argv, 0)) >= 0)
 		return code;
-	if (argc != 0)
-		return cli_error(EX_USAGE, "inventory: unexpected argument '%s'", argv[0]);
 	if (cli->json)
 		format_name = "json";
 	if (sevslot_inventory_format_from_name(format_name, &format) < 0)
@@ -67,27 +60,36 @@ int cmd_inventory(struct cli *cli, int argc, char **argv)
 		name[sizeof(name) - 1] = '\0';
 		hostname = name;
 	}
-	err = sevslot_config_load(cli->ctx, cli->config, &config);
-	if (err < 0)
+	if ((err = sevslot_config_load(cli->ctx, cli->config, &config)) < 0)
 		return cli_config_fail(cli, err);
 	err = ledger_usage(cli, config, usage);
 	if (err < 0 && err != -ENOENT) {
-		sevslot_config_free(config);
-		return cli_exit_code(err);
+		code = cli_exit_code(err);
+		goto out;
 	}
 	have_usage = err == 0;
-	code = EX_OK;
-	err = sevslot_probe(cli->ctx, 0, &host);
-	if (err < 0) {
-		code = cli_fail(cli, err, "inventory");
-	} else if (sevslot_inventory_render(host, config, have_usage ? usage : NULL, hostname,
-					    format, &text) < 0) {
-		code = cli_error(EX_SOFTWARE, "inventory: out of memory");
-	} else {
-		cli_puts(text);
-		free(text);
+	if ((err = cli_probe(cli, 0, &host)) < 0) {
+		code = cli_fail(cmd, cli, err);
+		goto out;
 	}
+	err = sevslot_inventory_render(host, config, have_usage ? usage : NULL, hostname, format,
+				       &text);
+	if ((code = cli_print(cmd, err, text)) < 0)
+		code = EX_OK;
+out:
 	sevslot_host_free(host);
 	sevslot_config_free(config);
 	return code;
 }
+
+const struct cli_command cli_inventory_cmd = {
+	.name = "inventory",
+	.args = "",
+	.opts = opts,
+	.summary = "slots per model for Placement, NFD, Prometheus or people",
+	.json = "the same as --format json",
+	.details =
+		"Allocated and free slots come from the ledger when it exists.\n"
+		"Exit 0; 64 unknown format; 74 ledger unreadable; 78 bad configuration.\n",
+	.run = run,
+};

@@ -1,13 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What the ledger commands share: the configuration, opening the ledger, and
- * an allocation as JSON.
+ * What the ledger commands share: the configuration and opening the ledger.
  */
 #include <errno.h>
-#include <json-c/json.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -44,17 +39,3 @@ void cli_close_ledger(struct sevslot_config *config, struct sevslot_ledger *ledg
 	sevslot_ledger_close(ledger);
 	sevslot_config_free(config);
 }
-
-struct json_object *cli_json_allocation(const struct sevslot_allocation *a)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "consumer", json_object_new_string(a->consumer));
-	json_object_object_add(o, "model", json_object_new_string(sevslot_model_name(a->model)));
-	json_object_object_add(o, "pool", json_object_new_string(sevslot_pool_name(a->pool)));
-	json_object_object_add(o, "slot", json_object_new_int64(a->slot));
-	json_object_object_add(o, "allocated_at", json_object_new_string(a->allocated_at));
-	json_object_object_add(o, "boot_id", a->boot_id[0] ? json_object_new_string(a->boot_id) : NULL);
-	return o;
-}
-

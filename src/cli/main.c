@@ -11,28 +11,13 @@
 
 #include "cli.h"
 
-const struct cli_command cli_commands[] = {
-	{ "probe", "[--json]", "report, layer by layer, whether this host can run SEV guests",
-	  cmd_probe },
-	{ "snapshot", "DIR", "record this host's kernel interfaces into DIR (a sysroot)",
-	  cmd_snapshot },
-	{ "allocate", "CONSUMER [--model MODEL]",
-	  "give CONSUMER the lowest free slot of MODEL's pool (default amd-sev)", cmd_allocate },
-	{ "release", "CONSUMER", "free CONSUMER's slot (exit 0 whether or not it held one)",
-	  cmd_release },
-	{ "list", "[--json]", "each pool's capacity and use, and every allocation", cmd_list },
-	{ "audit", "[--json]", "compare the ledger with the kernel and firmware (65 on drift)",
-	  cmd_audit },
-	{ "reconcile", "--live FILE [--dry-run]",
-	  "release every allocation whose consumer is not in FILE (- for stdin)", cmd_reconcile },
-	{ "inventory", "[--format FORMAT] [--host NAME]",
-	  "slots per model for Placement, NFD, Prometheus or people", cmd_inventory },
-	{ "request", "[--flavor K=V]... [--image K=V]...",
-	  "turn hw:mem_encryption properties into a slot request", cmd_request },
-	{ "launch-security", "[--model MODEL] [--policy P]",
-	  "print libvirt's <launchSecurity> element for this host", cmd_launch_security },
-	{ NULL, NULL, NULL, NULL },
+static const struct cli_command *const commands[] = {
+	&cli_probe_cmd,	    &cli_snapshot_cmd,	&cli_allocate_cmd,  &cli_release_cmd,
+	&cli_list_cmd,	    &cli_audit_cmd,	&cli_reconcile_cmd, &cli_inventory_cmd,
+	&cli_request_cmd,   &cli_launch_security_cmd,
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
@@ -42,8 +27,12 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n",
 	      f);
-	for (const struct cli_command *c = cli_commands; c->name != NULL; c++)
-		fprintf(f, "  %-15s %-34s %s\n", c->name, c->args, c->summary);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		char synopsis[256];
+
+		cli_synopsis(commands[i], synopsis, sizeof(synopsis));
+		fprintf(f, "  %s\n      %s\n", synopsis, commands[i]->summary);
+	}
 	fputs("\n"
 	      "Options:\n"
 	      "  --sysroot DIR   read every kernel path under DIR (a recorded host); never run CPUID\n"
@@ -79,7 +68,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { .ledger = getenv("SEVSLOT_LEDGER") };
-	const struct cli_command *cmd;
+	const struct cli_command *cmd = NULL;
 	int c, err, code;
 
 	opterr = 0;
@@ -113,17 +102,17 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_error(EX_USAGE, "no command given; see 'sevslot --help'");
-	for (cmd = cli_commands; cmd->name != NULL; cmd++)
-		if (strcmp(cmd->name, argv[optind]) == 0)
-			break;
-	if (cmd->name == NULL)
+	for (size_t i = 0; i < N_COMMANDS && cmd == NULL; i++)
+		if (strcmp(commands[i]->name, argv[optind]) == 0)
+			cmd = commands[i];
+	if (cmd == NULL)
 		return cli_error(EX_USAGE, "unknown command '%s'; see 'sevslot --help'", argv[optind]);
 
 	err = sevslot_new(&cli.ctx, cli.sysroot);
 	if (err < 0)
 		return cli_error(EX_USAGE, "--sysroot %s: %s", cli.sysroot, strerror(-err));
 	sevslot_set_log_fn(cli.ctx, log_stderr, NULL);
-	code = cmd->run(&cli, argc - optind, argv + optind);
+	code = cmd->run(cmd, &cli, argc - optind, argv + optind);
 	sevslot_free(cli.ctx);
 	if (fflush(stdout) != 0 && code == EX_OK)
 		return cli_error(EX_IOERR, "cannot write to standard output: %s", strerror(errno));

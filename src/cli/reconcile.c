@@ -5,19 +5,12 @@
  * consumer is released, in one transaction, each journaled.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char help[] =
-	"  --live FILE   the consumer ids that exist, one per line (- reads stdin);\n"
-	"                blank lines are ignored; an empty file releases everything\n"
-	"  --dry-run     print what would be released; change nothing\n"
-	"  --json        print {\"dry_run\", \"released\": [{consumer, model, pool, slot, ...}]}\n"
-	"Exit 0 done; 64 no --live; 65 FILE unreadable or a line not a consumer id.\n";
+#include "output.h"
 
 struct live {
 	char **ids;
@@ -80,73 +73,85 @@ static int read_live(const char *file, struct live *l)
 	return code;
 }
 
-struct out {
-	bool json, dry_run;
-	json_object *list;
+/* What was released (or would be), in the order the ledger reports it. */
+struct gone {
+	struct sevslot_allocation *a;
+	size_t n, cap;
+	bool oom;                  /* the list stops short of what was released */
 };
 
-static int report(const struct sevslot_allocation *a, void *data)
+static int collect(const struct sevslot_allocation *a, void *data)
 {
-	struct out *o = data;
+	struct gone *g = data;
 
-	if (o->json)
-		json_object_array_add(o->list, cli_json_allocation(a));
-	else
-		printf("%s %s (%s, pool %s, slot %u)\n", o->dry_run ? "would release" : "released",
-		       a->consumer, sevslot_model_name(a->model), sevslot_pool_name(a->pool), a->slot);
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		struct sevslot_allocation *p = realloc(g->a, cap * sizeof(*p));
+
+		if (p == NULL) {
+			g->oom = true;
+			return -ENOMEM;
+		}
+		g->a = p;
+		g->cap = cap;
+	}
+	g->a[g->n++] = *a;
 	return 0;
 }
 
-int cmd_reconcile(struct cli *cli, int argc, char **argv)
+static const char *file;
+static bool dry_run;
+
+static const struct cli_opt opts[] = {
+	{ .name = "live", .arg = "FILE", .value = &file, .required = true,
+	  .help = "the consumer ids that exist, one per line (- reads stdin);\n"
+		  "blank lines are ignored; an empty file releases everything" },
+	{ .name = "dry-run", .flag = &dry_run, .help = "print what would be released; change nothing" },
+	{ .name = NULL },
+};
+
+static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **argv)
 {
-	const char *file = NULL;
-	bool dry_run = false;
-	const struct cli_opt opts[] = {
-		{ .name = "live", .key = 'L', .value = &file },
-		{ .name = "dry-run", .key = 'n', .flag = &dry_run },
-		{ .name = NULL },
-	};
-	struct sevslot_config *config;
-	struct sevslot_ledger *ledger;
-	struct live live = { 0 };
-	struct out out;
+	struct sevslot_config *config = NULL;
+	struct sevslot_ledger *ledger = NULL;
+	struct live live = { NULL, 0, 0 };
+	struct gone gone = { NULL, 0, 0, false };
+	char *text = NULL;
 	int code, err;
 
-	code = cli_getopt(cli, &argc, &argv, "reconcile", opts, help);
-	if (code >= 0)
+	if ((code = cli_getopt(cmd, cli, &argc, &argv)) >= 0 ||
+	    (code = cli_operands(cmd, argc, argv, 0)) >= 0)
 		return code;
-	if (argc != 0)
-		return cli_error(EX_USAGE, "reconcile: unexpected argument '%s'", argv[0]);
-	if (file == NULL)
-		return cli_error(EX_USAGE, "reconcile: --live FILE is required (- for stdin); "
-				 "see 'sevslot reconcile --help'");
-	if ((code = read_live(file, &live)) >= 0) {
-		live_free(&live);
-		return code;
-	}
-	code = cli_open_ledger(cli, dry_run, &config, &ledger);
-	if (code >= 0) {
-		live_free(&live);
-		return code;
-	}
-	out = (struct out){ .json = cli->json, .dry_run = dry_run,
-			    .list = cli->json ? json_object_new_array() : NULL };
+	if ((code = read_live(file, &live)) >= 0 ||
+	    (code = cli_open_ledger(cli, dry_run, &config, &ledger)) >= 0)
+		goto out;
 	err = sevslot_ledger_reconcile(ledger, (const char *const *)live.ids, live.n,
-				       dry_run ? SEVSLOT_RECONCILE_DRY_RUN : 0, report, &out);
+				       dry_run ? SEVSLOT_RECONCILE_DRY_RUN : 0, collect, &gone);
 	if (err < 0) {
-		json_object_put(out.list);
 		code = cli_ledger_fail(ledger, err);
-	} else {
-		if (cli->json) {
-			json_object *root = json_object_new_object();
-
-			json_object_object_add(root, "dry_run", json_object_new_boolean(dry_run));
-			json_object_object_add(root, "released", out.list);
-			cli_json_print(root, true);
-		}
-		code = EX_OK;
+		goto out;
 	}
+	if (gone.n > 0 || cli->json) {
+		err = sv_format_reconcile(gone.a, gone.n, dry_run, cli->json, &text);
+		if ((code = cli_print(cmd, err, text)) >= 0)
+			goto out;
+	}
+	code = gone.oom ? cli_error(EX_SOFTWARE, "reconcile: out of memory: the list above stops "
+				    "short of what was %s", dry_run ? "to release" : "released") :
+			  EX_OK;
+out:
+	free(gone.a);
 	live_free(&live);
 	cli_close_ledger(config, ledger);
 	return code;
 }
+
+const struct cli_command cli_reconcile_cmd = {
+	.name = "reconcile",
+	.args = "",
+	.opts = opts,
+	.summary = "release every allocation whose consumer is not in FILE (- for stdin)",
+	.json = "print {\"dry_run\", \"released\": [{consumer, model, pool, slot, ...}]}",
+	.details = "Exit 0 done; 64 no --live; 65 FILE unreadable or a line not a consumer id.\n",
+	.run = run,
+};
