@@ -140,19 +140,18 @@ check-hw: all
 	@tests/hw.sh $(B)/sevslot
 
 # ---------------------------------------------------------------- benchmarks
-# Programs that tools/bench drives, linked against the static library.
-# The ledger's programs join once the ledger is there.
-BENCH_PROGS := spawn probe_inproc $(if $(wildcard src/ledger.c),alloc_inproc hammer growth)
+# Programs that tools/bench drives (tests/bench/), linked against the static library.
+BENCH_PROGS := spawn probe_inproc alloc_inproc hammer growth
 BENCH_BIN   := $(BENCH_PROGS:%=$(B)/bench/%)
 
-$(B)/bench/%: bench/%.c bench/bench.h $(B)/libsevslot.a
+$(B)/bench/%: tests/bench/%.c tests/bench/bench.h $(B)/libsevslot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(REAL_CFLAGS) -Ibench -o $@ $< $(B)/libsevslot.a $(PKG_LIBS) $(REAL_LDFLAGS)
+	$(CC) $(REAL_CFLAGS) -Itests/bench -o $@ $< $(B)/libsevslot.a $(PKG_LIBS) $(REAL_LDFLAGS)
 
-$(B)/bench/alloc_inproc: bench/alloc_inproc.c bench/raw_sqlite.c bench/raw_sqlite.h bench/bench.h \
+$(B)/bench/alloc_inproc: tests/bench/alloc_inproc.c tests/bench/raw_sqlite.c tests/bench/raw_sqlite.h tests/bench/bench.h \
 		$(B)/libsevslot.a
 	@mkdir -p $(dir $@)
-	$(CC) $(REAL_CFLAGS) -Ibench -o $@ bench/alloc_inproc.c bench/raw_sqlite.c \
+	$(CC) $(REAL_CFLAGS) -Itests/bench -o $@ tests/bench/alloc_inproc.c tests/bench/raw_sqlite.c \
 		$(B)/libsevslot.a $(PKG_LIBS) $(REAL_LDFLAGS)
 
 bench-progs: all $(BENCH_BIN)
