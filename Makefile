@@ -40,7 +40,7 @@ REAL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC   := $(wildcard src/*.c)
 CLI_SRC   := $(wildcard src/cli/*.c)
-SQL_SRC   := $(sort $(wildcard sql/*.sql))
+SQL_SRC   := $(sort $(wildcard sql/[0-9][0-9][0-9][0-9]-*.sql))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o) $(if $(SQL_SRC),$(B)/obj/gen/sql_embed.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC  := $(wildcard tests/test_*.c)
@@ -126,6 +126,7 @@ check-abi: all
 check-fixtures: all
 	@tests/fixtures.sh $(B)/sevslot
 	@python3 tests/fixtures/facts.py $(B)/sevslot
+	@python3 tests/schema.py $(B)/sevslot
 
 # The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:
