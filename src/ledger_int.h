@@ -54,9 +54,10 @@ struct sevslot_ledger {
 };
 
 /* Keep a message on the handle (and log it); returns err. */
-int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...) SV_PRINTF(3, 4);
+int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...) SV_PRINTF(3, 4)
+	SV_NONNULL(1, 3);
 /* Map a SQLite result code to a negative errno, with the message on the handle. */
-int sv_ledger_sqlite_fail(struct sevslot_ledger *l, int rc, const char *what);
+int sv_ledger_sqlite_fail(struct sevslot_ledger *l, int rc, const char *what) SV_NONNULL(1, 3);
 /* The negative errno a SQLite result code stands for. */
 int sv_ledger_errno(sqlite3 *db, int rc);
 
@@ -68,46 +69,52 @@ int sv_ledger_errno(sqlite3 *db, int rc);
  * start from the database, not from what an earlier attempt left.
  */
 typedef int (*sv_txn_fn)(struct sevslot_ledger *l, void *arg);
-int sv_ledger_write(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg);
+int sv_ledger_write(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg)
+	SV_NONNULL(1, 2, 3) SV_MUST_CHECK;
 /* The same for a read transaction: one consistent snapshot. */
-int sv_ledger_read(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg);
+int sv_ledger_read(struct sevslot_ledger *l, const char *what, sv_txn_fn fn, void *arg)
+	SV_NONNULL(1, 2, 3) SV_MUST_CHECK;
 /* Fill a sevslot_pool_usage[SEVSLOT_POOL_COUNT] from the pool_usage view (an sv_txn_fn). */
-int sv_ledger_usage_txn(struct sevslot_ledger *l, void *arg);
+int sv_ledger_usage_txn(struct sevslot_ledger *l, void *arg) SV_NONNULL(1, 2) SV_MUST_CHECK;
 
 /*
  * The statement for `sql` (a string literal), prepared on first use and kept
  * on the handle: reset, bindings cleared. Never finalize it; sqlite3_reset it
  * when done. On failure the message is on the handle.
  */
-int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **out);
+int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **out)
+	SV_NONNULL(1, 2, 3) SV_MUST_CHECK;
 /* Finalize every kept statement (before closing the connection). */
-void sv_ledger_forget_statements(struct sevslot_ledger *l);
+void sv_ledger_forget_statements(struct sevslot_ledger *l) SV_NONNULL(1);
 /* SQLite's busy handler for the handle: short jittered sleeps up to the busy timeout. */
 int sv_ledger_busy(void *arg, int count);
 /*
  * Step a statement: SQLITE_ROW or SQLITE_DONE as SQLite returned it, or a
  * negative errno with the message on the handle.
  */
-int sv_ledger_step(struct sevslot_ledger *l, sqlite3_stmt *st, const char *what);
+int sv_ledger_step(struct sevslot_ledger *l, sqlite3_stmt *st, const char *what)
+	SV_NONNULL(1, 2, 3) SV_MUST_CHECK;
 
 /*
  * Now, UTC, as the ledger writes times: "2026-11-26T08:07:19.123Z" (what
  * SQLite's strftime('%Y-%m-%dT%H:%M:%fZ', 'now') gives, without a statement).
  */
-void sv_ledger_now(char out[32]);
+void sv_ledger_now(char out[32]) SV_NONNULL(1);
 
 /*
  * Append one row to the events journal. `consumer`, `pool` and `detail` may
  * be NULL, `model` and `slot` negative, for "not applicable".
  */
 int sv_journal(struct sevslot_ledger *l, const char *operation, const char *consumer,
-	       int model, int pool, int64_t slot, const char *result, const char *detail);
+	       int model, int pool, int64_t slot, const char *result, const char *detail)
+	SV_NONNULL(1, 2, 7) SV_MUST_CHECK;
 
 /* Fill an allocation from a row: consumer, model, pool, slot, allocated_at, boot_id. */
-int sv_allocation_from_row(sqlite3_stmt *st, int first, struct sevslot_allocation *out);
+int sv_allocation_from_row(sqlite3_stmt *st, int first, struct sevslot_allocation *out)
+	SV_NONNULL(1, 3) SV_MUST_CHECK;
 
 /* ledger_migrate.c: bring the schema to the latest version (inside a write). */
 unsigned sv_ledger_latest_version(void);
-int sv_ledger_migrate(struct sevslot_ledger *l);
+int sv_ledger_migrate(struct sevslot_ledger *l) SV_NONNULL(1) SV_MUST_CHECK;
 
 #endif
