@@ -97,4 +97,14 @@ int cli_open_ledger(struct cli *cli, bool may_read_only, struct sevslot_config *
 		    struct sevslot_ledger **ledger);
 void cli_close_ledger(struct sevslot_config *config, struct sevslot_ledger *ledger);
 
+/* Allocations gathered from the ledger's callbacks, for one rendering. */
+struct cli_rows {
+	struct sevslot_allocation *a;
+	size_t n, cap;
+	bool oom;              /* the list stops short of what the ledger gave */
+};
+
+/* A sevslot_allocation_fn appending to the struct cli_rows `data`; -ENOMEM stops. */
+int cli_rows_add(const struct sevslot_allocation *a, void *data);
+
 #endif

@@ -3,6 +3,7 @@
  * What the ledger commands share: the configuration and opening the ledger.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "cli.h"
 
@@ -38,4 +39,23 @@ void cli_close_ledger(struct sevslot_config *config, struct sevslot_ledger *ledg
 {
 	sevslot_ledger_close(ledger);
 	sevslot_config_free(config);
+}
+
+int cli_rows_add(const struct sevslot_allocation *a, void *data)
+{
+	struct cli_rows *r = data;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct sevslot_allocation *p = realloc(r->a, cap * sizeof(*p));
+
+		if (p == NULL) {
+			r->oom = true;
+			return -ENOMEM;
+		}
+		r->a = p;
+		r->cap = cap;
+	}
+	r->a[r->n++] = *a;
+	return 0;
 }

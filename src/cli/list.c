@@ -9,34 +9,12 @@
 #include "cli.h"
 #include "output.h"
 
-struct rows {
-	struct sevslot_allocation *a;
-	size_t n, cap;
-};
-
-static int add_row(const struct sevslot_allocation *a, void *data)
-{
-	struct rows *r = data;
-
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct sevslot_allocation *p = realloc(r->a, cap * sizeof(*p));
-
-		if (p == NULL)
-			return -ENOMEM;
-		r->a = p;
-		r->cap = cap;
-	}
-	r->a[r->n++] = *a;
-	return 0;
-}
-
 static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **argv)
 {
 	struct sevslot_pool_usage usage[SEVSLOT_POOL_COUNT];
 	struct sevslot_config *config = NULL;
 	struct sevslot_ledger *ledger = NULL;
-	struct rows rows = { NULL, 0, 0 };
+	struct cli_rows rows = { NULL, 0, 0, false };
 	char *text = NULL;
 	int code, err;
 
@@ -45,8 +23,8 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	    (code = cli_open_ledger(cli, true, &config, &ledger)) >= 0)
 		return code;
 	if ((err = sevslot_ledger_usage(ledger, usage)) < 0 ||
-	    (err = sevslot_ledger_foreach(ledger, add_row, &rows)) != 0) {
-		code = err == -ENOMEM ? cli_error(EX_SOFTWARE, "list: out of memory") :
+	    (err = sevslot_ledger_foreach(ledger, cli_rows_add, &rows)) != 0) {
+		code = rows.oom ? cli_error(EX_SOFTWARE, "list: out of memory") :
 					cli_ledger_fail(ledger, err);
 		goto out;
 	}

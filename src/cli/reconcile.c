@@ -73,32 +73,6 @@ static int read_live(const char *file, struct live *l)
 	return code;
 }
 
-/* What was released (or would be), in the order the ledger reports it. */
-struct gone {
-	struct sevslot_allocation *a;
-	size_t n, cap;
-	bool oom;                  /* the list stops short of what was released */
-};
-
-static int collect(const struct sevslot_allocation *a, void *data)
-{
-	struct gone *g = data;
-
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		struct sevslot_allocation *p = realloc(g->a, cap * sizeof(*p));
-
-		if (p == NULL) {
-			g->oom = true;
-			return -ENOMEM;
-		}
-		g->a = p;
-		g->cap = cap;
-	}
-	g->a[g->n++] = *a;
-	return 0;
-}
-
 static const char *file;
 static bool dry_run;
 
@@ -115,7 +89,7 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	struct sevslot_config *config = NULL;
 	struct sevslot_ledger *ledger = NULL;
 	struct live live = { NULL, 0, 0 };
-	struct gone gone = { NULL, 0, 0, false };
+	struct cli_rows gone = { NULL, 0, 0, false };
 	char *text = NULL;
 	int code, err;
 
@@ -126,7 +100,7 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	    (code = cli_open_ledger(cli, dry_run, &config, &ledger)) >= 0)
 		goto out;
 	err = sevslot_ledger_reconcile(ledger, (const char *const *)live.ids, live.n,
-				       dry_run ? SEVSLOT_RECONCILE_DRY_RUN : 0, collect, &gone);
+				       dry_run ? SEVSLOT_RECONCILE_DRY_RUN : 0, cli_rows_add, &gone);
 	if (err < 0) {
 		code = cli_ledger_fail(ledger, err);
 		goto out;
