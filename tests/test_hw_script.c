@@ -6,9 +6,13 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
+
 #include "run.h"
 
-#define MILAN "tests/fixtures/hosts/epyc-7313-milan"
+#define HOSTS "tests/fixtures/hosts"
+#define MILAN HOSTS "/epyc-7313-milan"
+#define NAPLES HOSTS "/epyc-7551p-naples"
 
 static struct r_result hw(const char *sysroot)
 {
@@ -21,12 +25,17 @@ static struct r_result hw(const char *sysroot)
 	return r_run_env(argv, envp);
 }
 
-static void copy_milan(const char *dst)
+static void copy_host(const char *src, const char *dst)
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "cp -R " MILAN "/. '%s'", dst);
+	snprintf(cmd, sizeof(cmd), "cp -R '%s'/. '%s'", src, dst);
 	assert_int_equal(system(cmd), 0);
+}
+
+static void copy_milan(const char *dst)
+{
+	copy_host(MILAN, dst);
 }
 
 static void test_hw_script_skips_in_one_line_without_dev_sev(void **state)
@@ -91,6 +100,98 @@ static void test_hw_script_catches_a_report_that_ignores_kvm_params(void **state
 	h_rmtree(root);
 }
 
+/*
+ * Every recorded host is a real kernel telling the truth about itself: the
+ * script must pass each one (or skip it without /dev/sev), old kernels
+ * included, or hardware CI on an older EPYC runner false-fails.
+ */
+static void test_hw_script_passes_every_recorded_host(void **state)
+{
+	DIR *d = opendir(HOSTS);
+	struct dirent *e;
+	unsigned n = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char root[512];
+		struct r_result r;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(root, sizeof(root), HOSTS "/%s", e->d_name);
+		r = hw(root);
+		if (r.code != 0 || (strstr(r.out, "check-hw: passed") == NULL &&
+				    strcmp(r.out, "skip: no /dev/sev on this host\n") != 0))
+			fail_msg("hw.sh on %s exited %d:\n%s%s", e->d_name, r.code, r.out, r.err);
+		assert_not_contains(r.out, "FAIL");
+		r_free(&r);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 16);
+}
+
+/* Linux 5.4 predates the sev_es flag in /proc/cpuinfo (5.10): skip, not fail. */
+static void test_hw_script_expects_skip_for_a_flag_the_kernel_predates(void **state)
+{
+	struct r_result r;
+
+	(void)state;
+	r = hw(NAPLES);
+	assert_exit(r, 0);
+	assert_contains(r.out, "ok   check enabled.sev_es is skip; Linux 5.4.0-182-generic "
+			       "predates the sev_es flag (5.10)");
+	r_free(&r);
+}
+
+/* The same host on 5.10, where the flag would show: its absence is a fail. */
+static void test_hw_script_expects_fail_once_the_kernel_has_the_flag(void **state)
+{
+	char *root = h_tmpdir();
+	struct r_result r;
+
+	(void)state;
+	copy_host(NAPLES, root);
+	h_puts(root, "proc/sys/kernel/osrelease", "5.10.0-28-amd64\n");
+	r = hw(root);
+	assert_exit(r, 0);
+	assert_contains(r.out, "ok   check enabled.sev_es is fail; cpuinfo lacks it");
+	r_free(&r);
+	h_rmtree(root);
+}
+
+/* A report that fails what the kernel cannot show is caught, not excused. */
+static void test_hw_script_catches_a_fail_the_kernel_cannot_support(void **state)
+{
+	char *dir = h_tmpdir(), bin[512], wrapper[600], env[600], *abs;
+	const char *argv[] = { "/bin/sh", "tests/hw.sh", wrapper, NULL };
+	char *envp[] = { env, NULL };
+	struct r_result r;
+	FILE *f;
+
+	(void)state;
+	r_build_path(bin, sizeof(bin), "sevslot");
+	abs = realpath(bin, NULL);
+	assert_non_null(abs);
+	snprintf(wrapper, sizeof(wrapper), "%s/sevslot", dir);
+	f = fopen(wrapper, "w");
+	assert_non_null(f);
+	/* The real report, with every skip turned into a fail. */
+	fprintf(f, "#!/bin/sh\n'%s' \"$@\" | sed 's/\"status\": \"skip\"/\"status\": \"fail\"/'\n",
+		abs);
+	fclose(f);
+	free(abs);
+	assert_int_equal(chmod(wrapper, 0755), 0);
+	snprintf(env, sizeof(env), "SEVSLOT_HW_SYSROOT=%s", NAPLES);
+	r = r_run_env(argv, envp);
+	assert_exit(r, 1);
+	assert_contains(r.out, "FAIL check enabled.sev_es is fail; Linux 5.4.0-182-generic "
+			       "predates the sev_es flag (5.10)");
+	r_free(&r);
+	h_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +199,10 @@ int main(void)
 		cmocka_unit_test(test_hw_script_passes_a_consistent_host),
 		cmocka_unit_test(test_hw_script_catches_misc_capacity_disagreeing_with_pools),
 		cmocka_unit_test(test_hw_script_catches_a_report_that_ignores_kvm_params),
+		cmocka_unit_test(test_hw_script_passes_every_recorded_host),
+		cmocka_unit_test(test_hw_script_expects_skip_for_a_flag_the_kernel_predates),
+		cmocka_unit_test(test_hw_script_expects_fail_once_the_kernel_has_the_flag),
+		cmocka_unit_test(test_hw_script_catches_a_fail_the_kernel_cannot_support),
 	};
 
 	return cmocka_run_group_tests_name("hw_script", tests, NULL, NULL);
