@@ -10,8 +10,16 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 LIBDIR    ?= $(PREFIX)/lib
 INCDIR    ?= $(PREFIX)/include
-MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share
+MANDIR    ?= $(DATADIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# sevslot reads /etc/sevslot/sevslot.conf and libvirt /etc/libvirt/hooks,
+# whatever the PREFIX; systemd reads units and sysusers/tmpfiles under
+# /usr/local/lib as well as /usr/lib.
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR   ?=
 
 CC        ?= cc
@@ -49,12 +57,17 @@ SHIM_SRC  := $(wildcard tests/shim/*.c)
 SHIM_SO   := $(SHIM_SRC:tests/shim/%.c=$(B)/tests/%.so)
 
 SONAME    := libsevslot.so.$(SOVERSION)
-# sevslot.pc for the PREFIX in force (install writes it anew for its own)
-PC_SUBST   = sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|'
 SOFILE    := libsevslot.so.$(VERSION)
+# tools/install-tree holds the table of installed files; it takes these.
+INSTALL_ENV = B='$(B)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' LIBDIR='$(LIBDIR)' \
+	INCDIR='$(INCDIR)' MANDIR='$(MANDIR)' PKGCONFIGDIR='$(PKGCONFIGDIR)' DATADIR='$(DATADIR)' \
+	SYSCONFDIR='$(SYSCONFDIR)' SYSTEMDUNITDIR='$(SYSTEMDUNITDIR)' SYSUSERSDIR='$(SYSUSERSDIR)' \
+	TMPFILESDIR='$(TMPFILESDIR)' VERSION='$(VERSION)' SONAME='$(SONAME)' SOFILE='$(SOFILE)' \
+	DESTDIR='$(DESTDIR)'
+DIST      := sevslot-$(VERSION)
 
 .PHONY: all deps check check-unit check-fixtures check-install check-abi check-san check-hw run bench bench-smoke bench-progs \
-        install clean headertest
+        install uninstall dist distcheck clean headertest
 
 all: $(B)/sevslot $(B)/libsevslot.a $(B)/libsevslot.so $(B)/sevslot.pc
 
@@ -92,9 +105,10 @@ $(B)/libsevslot.so: $(B)/$(SOFILE)
 $(B)/sevslot: $(CLI_OBJ) $(B)/libsevslot.a
 	$(CC) $(REAL_LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsevslot.a $(CLI_LIBS)
 
-$(B)/sevslot.pc: src/sevslot.pc.in Makefile
+# sevslot.pc for the PREFIX in force (install writes it anew for its own)
+$(B)/sevslot.pc: src/sevslot.pc.in Makefile tools/install-tree
 	@mkdir -p $(B)
-	$(PC_SUBST) $< > $@
+	$(INSTALL_ENV) tools/install-tree subst $< > $@
 
 # ---------------------------------------------------------------- tests
 
@@ -176,17 +190,28 @@ run: all
 	@echo "== sevslot --sysroot tests/fixtures/hosts/epyc-7313-milan probe (a real Milan host) =="
 	@$(B)/sevslot --sysroot tests/fixtures/hosts/epyc-7313-milan probe; echo "(exit $$?)"
 
+# The table of what is installed where is tools/install-tree.
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
-		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(B)/sevslot $(DESTDIR)$(BINDIR)/sevslot
-	install -m 0644 $(B)/libsevslot.a $(DESTDIR)$(LIBDIR)/libsevslot.a
-	install -m 0755 $(B)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
-	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
-	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsevslot.so
-	install -m 0644 include/sevslot.h $(DESTDIR)$(INCDIR)/sevslot.h
-	$(PC_SUBST) src/sevslot.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/sevslot.pc
-	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL_ENV) tools/install-tree install
+
+uninstall:
+	$(INSTALL_ENV) tools/install-tree uninstall
+
+# A release tarball of the committed tree (git archive), in $(B)/.
+dist:
+	@mkdir -p $(B)
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+		{ echo "make dist: needs a git checkout (it archives HEAD)" >&2; exit 1; }
+	@git diff --quiet HEAD -- || echo "make dist: note: uncommitted changes are not in the tarball" >&2
+	git archive --format=tar --prefix=$(DIST)/ HEAD | gzip -n9 > $(B)/$(DIST).tar.gz.tmp
+	mv $(B)/$(DIST).tar.gz.tmp $(B)/$(DIST).tar.gz
+
+# The tarball's own make check, in a scratch directory (CI runs it: .ci/run).
+distcheck: dist
+	rm -rf $(B)/distcheck && mkdir -p $(B)/distcheck
+	tar -C $(B)/distcheck -xzf $(B)/$(DIST).tar.gz
+	$(MAKE) -C $(B)/distcheck/$(DIST) check
+	rm -rf $(B)/distcheck
 
 print-version:
 	@echo $(VERSION)
