@@ -66,7 +66,7 @@ INSTALL_ENV = B='$(B)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' LIBDIR='$(LIBDIR)' 
 	DESTDIR='$(DESTDIR)'
 DIST      := sevslot-$(VERSION)
 
-.PHONY: all deps check check-unit check-fixtures check-install check-abi check-san check-hw run bench bench-smoke bench-progs \
+.PHONY: all deps check check-unit check-fixtures check-install check-workflows check-abi check-san check-hw run bench bench-smoke bench-progs \
         install uninstall dist distcheck clean headertest
 
 all: $(B)/sevslot $(B)/libsevslot.a $(B)/libsevslot.so $(B)/sevslot.pc
@@ -134,6 +134,9 @@ check-unit: all $(TEST_BIN) $(SHIM_SO) headertest
 check-install: all
 	@tests/install.sh $(B)
 
+check-workflows: all
+	@python3 tests/workflows.py $(B)/sevslot
+
 check-abi: all
 	@tests/abi.sh $(B)
 
@@ -148,7 +151,7 @@ check-san:
 
 # The sanitizer pass comes last, even under make -j, so the suite's final
 # lines are test tallies.
-check: check-unit check-fixtures check-install check-abi bench-smoke
+check: check-unit check-fixtures check-install check-workflows check-abi bench-smoke
 	$(MAKE) check-san
 
 check-hw: all
