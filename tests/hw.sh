@@ -6,12 +6,15 @@
 # parameters vs the checks), and, as root, a snapshot must replay to the
 # same report. Elsewhere: one "skip:" line, exit 0. What an older kernel
 # cannot show (no misc cgroup before 5.13, no sev_es flag before 5.10) is
-# expected as skip, so an older EPYC runner passes too.
+# expected as skip, so an older EPYC runner passes too. Where QEMU and an
+# SEV-capable OVMF are installed, one tiny SEV guest checks the ledger against
+# the kernel (below, "An SEV guest against the ledger").
 #
 # SEVSLOT_HW_SYSROOT=DIR runs the comparisons against a recorded host instead
 # (probe --sysroot DIR, kernel files read under DIR; no snapshot), which is how
 # this script's own logic is tested away from hardware (tests/test_hw_script.c
-# replays every fixture in tests/fixtures/hosts).
+# replays every fixture in tests/fixtures/hosts, and runs the guest check with
+# tests/hw-qemu-standin in QEMU's place).
 set -u
 bin=${1:?usage: hw.sh SEVSLOT}
 root=${SEVSLOT_HW_SYSROOT:-}
@@ -23,7 +26,8 @@ fi
 command -v python3 >/dev/null 2>&1 || { echo "hw: FAIL python3 is needed (tools/install-deps)"; exit 1; }
 
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+pid=
+trap 'rm -rf "$tmp"; [ -n "$pid" ] && kill "$pid" 2>/dev/null' EXIT
 fail=0
 
 probe() { # probe OUT [--json]
@@ -179,6 +183,147 @@ else
 		fail=1
 	fi
 fi
+
+# An SEV guest against the ledger. With a tiny SEV guest running (no disk,
+# OVMF only), misc.current sev must rise by one and `audit` must report
+# host_ahead until the guest's slot is allocated; after the guest stops it
+# must fall back (audit: ledger_ahead until the slot is released). The audit
+# uses a scratch ledger holding one slot per guest already running here; no
+# other SEV guest may start or stop during the check's few seconds (a failure
+# names the counts it saw).
+# Needs root, /dev/kvm, misc.current (Linux 6.5+), a usable amd-sev model,
+# QEMU with confidential-guest-support and a firmware descriptor for amd-sev
+# without SMM. With SEVSLOT_HW_SYSROOT, SEVSLOT_HW_QEMU names a stand-in for
+# QEMU (nothing is ever run from a sysroot).
+guest_skip() { echo "skip SEV guest: $*"; }
+json() { # json FILE EXPR: a Python expression over the parsed file, as d
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+sevslot() { # sevslot ARGS: the CLI on this host (or the recording) and the scratch ledger
+	if [ -n "$root" ]; then
+		"$bin" --sysroot "$root" --ledger "$tmp/guest.db" "$@"
+	else
+		"$bin" --ledger "$tmp/guest.db" "$@"
+	fi
+}
+misc() { # misc POOL: its line of misc.current (cgroup v2, else v1), empty if none
+	sed -n "s/^$1 \([0-9]*\)\$/\1/p" "$root/sys/fs/cgroup/misc.current" 2>/dev/null ||
+		sed -n "s/^$1 \([0-9]*\)\$/\1/p" "$root/sys/fs/cgroup/misc/misc.current" 2>/dev/null
+}
+wait_for() { # wait_for COMMAND...: until it succeeds, for up to SEVSLOT_HW_WAIT (20) s
+	i=0
+	until "$@"; do
+		[ $i -ge $(( ${SEVSLOT_HW_WAIT:-20} * 5 )) ] && return 1
+		sleep 0.2; i=$((i + 1))
+	done
+}
+misc_is() { [ "$(misc sev)" = "$1" ]; }
+gone() { # gone PID: exited (a zombie whose parent has not reaped it yet counts)
+	! kill -0 "$1" 2>/dev/null || [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+audit_has() { # audit_has CODE KIND: audit exits CODE, and with KIND a finding on misc.current sev
+	sevslot audit --json > "$tmp/audit.json" 2> "$tmp/err"
+	[ $? = "$1" ] || return 1
+	[ -z "${2:-}" ] && return 0
+	[ "$(json "$tmp/audit.json" "any(f['kind'] == '$2' and f['source'] == 'misc.current'
+	      and f['pool'] == 'sev' for f in d['findings'])")" = True ]
+}
+gok() { # gok CONDITION-STATUS WHAT
+	if [ "$1" = 0 ]; then echo "ok   $2"; else echo "FAIL $2"; fail=1; fi
+}
+
+guest_check() {
+	if [ -n "$root" ]; then
+		qemu=${SEVSLOT_HW_QEMU:-}
+		[ -n "$qemu" ] || { guest_skip "SEVSLOT_HW_SYSROOT is set (SEVSLOT_HW_QEMU names a stand-in for QEMU)"; return; }
+	else
+		[ "$(id -u)" = 0 ] || { guest_skip "needs root (run make check-hw as root)"; return; }
+		[ -c /dev/kvm ] || { guest_skip "no /dev/kvm"; return; }
+		qemu=$(command -v qemu-system-x86_64 || { [ -x /usr/libexec/qemu-kvm ] && echo /usr/libexec/qemu-kvm; })
+		[ -n "$qemu" ] || { guest_skip "no QEMU (qemu-system-x86_64)"; return; }
+		"$qemu" -machine q35,help 2>/dev/null | grep -q confidential-guest-support ||
+			{ guest_skip "$qemu has no confidential-guest-support (QEMU 6.0+)"; return; }
+	fi
+	n0=$(misc sev)
+	[ -n "$n0" ] || { guest_skip "no misc.current sev line (Linux 6.5+ with SEV ASIDs)"; return; }
+	[ "$(json "$tmp/live.json" "d['models']['amd-sev']['usable']")" = True ] ||
+		{ guest_skip "this host cannot run amd-sev guests"; return; }
+	# QEMU's firmware descriptors, /etc replacing its namesake in /usr/share (an
+	# empty file hides it): the first for UEFI on q35 with amd-sev and no SMM.
+	fw=$(python3 - "$root" <<'PY'
+import glob, json, os, sys
+root = sys.argv[1]
+found = {}
+for d in ("/usr/share/qemu/firmware", "/etc/qemu/firmware"):
+    for path in glob.glob(root + d + "/*.json"):
+        found[os.path.basename(path)] = path
+for name in sorted(found):
+    try:
+        desc = json.load(open(found[name]))
+    except ValueError:
+        continue  # empty (a hiding file) or broken
+    feats, m = desc.get("features", []), desc.get("mapping", {})
+    q35 = any(t.get("architecture") == "x86_64" and any(x.startswith("pc-q35") for x in t.get("machines", []))
+              for t in desc.get("targets", []))
+    if "uefi" not in desc.get("interface-types", []) or "amd-sev" not in feats or "requires-smm" in feats or not q35:
+        continue
+    if m.get("device") == "flash" and "executable" in m:
+        print("flash", m["executable"]["filename"], m.get("nvram-template", {}).get("filename", ""))
+        break
+    if m.get("device") == "memory" and "filename" in m:
+        print("memory", m["filename"], "")
+        break
+PY
+)
+	[ -n "$fw" ] || { guest_skip "no QEMU firmware descriptor for amd-sev without SMM (package ovmf)"; return; }
+	set -- $fw
+	case $1 in
+	flash) firmware="-drive if=pflash,format=raw,unit=0,readonly=on,file=$root$2"
+	       if [ -n "${3:-}" ]; then
+		       cp "$root$3" "$tmp/vars.fd" || { guest_skip "cannot copy $root$3"; return; }
+		       firmware="$firmware -drive if=pflash,format=raw,unit=1,file=$tmp/vars.fd"
+	       fi ;;
+	memory) firmware="-bios $root$2" ;;
+	esac
+
+	# The scratch ledger holds a slot per guest already running: audit agrees.
+	n_snp=$(json "$tmp/live.json" "(d['firmware'] or {}).get('snp') and d['firmware']['snp']['guest_count'] or 0")
+	n_es=$(( $(misc sev_es) + 0 - n_snp ))
+	for spec in "amd-sev $n0" "amd-sev-es $n_es" "amd-sev-snp $n_snp"; do
+		set -- $spec
+		i=0
+		while [ $i -lt "$2" ]; do
+			sevslot allocate "hw-running-$1-$i" --model "$1" > /dev/null 2> "$tmp/err" ||
+				{ guest_skip "cannot mirror the guests already running: $(cat "$tmp/err")"; return; }
+			i=$((i + 1))
+		done
+	done
+	audit_has 0 || { guest_skip "guests started or stopped meanwhile (audit: $(head -c 300 "$tmp/audit.json"))"; return; }
+
+	cbit=$(json "$tmp/live.json" "d['cpu']['cbitpos']")
+	# shellcheck disable=SC2086
+	"$qemu" -machine q35,confidential-guest-support=sev0 -accel kvm -cpu host -m 256M \
+		-object "sev-guest,id=sev0,cbitpos=$cbit,reduced-phys-bits=1,policy=0x1" $firmware \
+		-nodefaults -display none -serial none -monitor none \
+		-daemonize -pidfile "$tmp/qemu.pid" > "$tmp/qemu.err" 2>&1
+	code=$?
+	if [ $code != 0 ]; then
+		echo "FAIL SEV guest: $qemu exited $code:"; cat "$tmp/qemu.err"; fail=1; return
+	fi
+	pid=$(cat "$tmp/qemu.pid")
+	wait_for misc_is $((n0 + 1)); gok $? "misc.current sev rose from $n0 to $(misc sev) with one SEV guest running"
+	audit_has 65 host_ahead; gok $? "audit reports host_ahead on misc.current sev before the guest's slot is allocated"
+	sevslot allocate hw-guest --model amd-sev > /dev/null 2> "$tmp/err"
+	gok $? "allocate gives the guest its slot$(sed 's/^/: /' "$tmp/err")"
+	audit_has 0; gok $? "audit is consistent once the guest's slot is allocated"
+	kill "$pid"
+	wait_for gone "$pid"; gok $? "the guest (pid $pid) stopped"
+	pid=
+	wait_for misc_is "$n0"; gok $? "misc.current sev fell back to $(misc sev) after the guest stopped"
+	audit_has 65 ledger_ahead; gok $? "audit reports ledger_ahead until the slot is released"
+	sevslot release hw-guest > /dev/null; audit_has 0; gok $? "audit is consistent after release"
+}
+guest_check
 
 [ $fail = 0 ] && echo "check-hw: passed" || echo "check-hw: FAILED"
 exit $fail
