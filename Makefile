@@ -144,6 +144,7 @@ check-fixtures: all
 	@tests/fixtures.sh $(B)/sevslot
 	@python3 tests/fixtures/facts.py $(B)/sevslot
 	@python3 tests/schema.py $(B)/sevslot
+	@python3 tests/add_fixture.py $(B)/sevslot
 
 # The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:

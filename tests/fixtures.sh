@@ -3,9 +3,11 @@
 # expected report: tests/fixtures/expected/<host>/probe.{txt,json,exit}.
 #   tests/fixtures.sh build/sevslot            check
 #   tests/fixtures.sh build/sevslot --update   rewrite expected (review the diff!)
+#   tests/fixtures.sh build/sevslot --update HOST   only that host's (tools/add-fixture)
 set -u
-bin=${1:?usage: fixtures.sh SEVSLOT [--update]}
+bin=${1:?usage: fixtures.sh SEVSLOT [--update [HOST]]}
 update=${2:-}
+only=${3:-}
 top=$(dirname "$0")/fixtures
 pass=0 fail=0
 tmp=$(mktemp -d) || exit 1
@@ -13,6 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 for dir in "$top"/hosts/*/; do
 	host=$(basename "$dir")
+	[ -n "$only" ] && [ "$host" != "$only" ] && continue
 	exp="$top/expected/$host"
 	"$bin" --sysroot "$dir" probe > "$tmp/txt" 2> "$tmp/err"
 	echo $? > "$tmp/exit"
