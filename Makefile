@@ -216,12 +216,11 @@ dist:
 check-bare:
 	@tests/bare.sh
 
-# The tarball's own make check, in a scratch directory (CI runs it: .ci/run).
+# The tarball's own make check, unpacked outside this checkout (CI runs it).
 distcheck: dist
-	rm -rf $(B)/distcheck && mkdir -p $(B)/distcheck
-	tar -C $(B)/distcheck -xzf $(B)/$(DIST).tar.gz
-	$(MAKE) -C $(B)/distcheck/$(DIST) check
-	rm -rf $(B)/distcheck
+	d=$$(mktemp -d /var/tmp/sevslot-distcheck.XXXXXX) && \
+	tar -C $$d -xzf $(B)/$(DIST).tar.gz && \
+	{ $(MAKE) -C $$d/$(DIST) check; rc=$$?; rm -rf $$d; exit $$rc; }
 
 print-version:
 	@echo $(VERSION)

@@ -15,9 +15,7 @@
 set -eu
 b=${1:?usage: install.sh BUILD}
 top=$(pwd)
-# Under the build directory, not /tmp: tests/units.sh gives the units a private /tmp.
-mkdir -p "$b"
-tmp=$(cd "$b" && mktemp -d "$(pwd)/install.XXXXXX")
+tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 check() { if "$@"; then pass=$((pass + 1)); else echo "FAIL: $*"; fail=$((fail + 1)); fi; }
