@@ -41,6 +41,9 @@ LIB_LIBS   = $(shell pkg-config --libs $(LIB_PC) 2>/dev/null)
 # fast, and dynamic libsqlite3 alone costs ten times /bin/true in relocations.
 CLI_LIBS   = -Wl,-Bstatic $(LIB_LIBS) -Wl,-Bdynamic -lm
 comma     := ,
+# Every symbol of the shared library resolved at link time, except under the
+# sanitizers: clang leaves a library's ASan symbols to the executable's runtime.
+SO_DEFS   := $(if $(SAN),,-Wl$(comma)-z$(comma)defs)
 SANFLAGS  := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
 REAL_CFLAGS = $(WARNINGS) $(WERROR) -D_GNU_SOURCE -Iinclude -Isrc -I$(B)/gen -fPIC \
               -fvisibility=hidden $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
@@ -95,7 +98,7 @@ $(B)/libsevslot.a: $(LIB_OBJ)
 
 $(B)/$(SOFILE): $(LIB_OBJ) src/libsevslot.sym
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsevslot.sym \
-		-Wl,-z,defs $(REAL_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
+		$(SO_DEFS) $(REAL_LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
 
 $(B)/libsevslot.so: $(B)/$(SOFILE)
 	ln -sf $(SOFILE) $(B)/$(SONAME)
