@@ -13,6 +13,7 @@
 """
 import importlib.machinery
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ import zipfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "fixtures"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import facts as F  # noqa: E402
 
 passed = failed = 0
@@ -49,7 +51,6 @@ def derived_facts_hold(tool, binary):
     for host in sorted(os.listdir(hosts)):
         facts, _, _, _ = tool.recorded_facts(os.path.join(hosts, host))
         run = F.probe(binary, os.path.join(hosts, host), True)
-        import json
         report = json.loads(run.stdout)
         hand = F.FACTS.get(host, {})
         for key, want in facts.items():
