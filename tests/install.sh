@@ -71,11 +71,32 @@ check test -z "$(grep -v '^#' "$dest/etc/sevslot/sevslot.conf")"
 # Each service is hardened as the issue asks (the shared src/install/sandbox.inc).
 for u in audit inventory; do
 	for want in ProtectSystem=strict PrivateNetwork=yes NoNewPrivileges=yes \
-		    CapabilityBoundingSet=CAP_SYS_RAWIO ReadWritePaths=/var/lib/sevslot; do
+		    CapabilityBoundingSet=CAP_SYS_RAWIO 'ReadWritePaths=-\{0,1\}/var/lib/sevslot'; do
 		check grep -qx "$want" "$dest/usr/lib/systemd/system/sevslot-$u.service"
 	done
 done
+check test "$(grep -c '^ReadWritePaths=' "$dest/usr/lib/systemd/system/sevslot-audit.service")" = 1
 check grep -qx 'OnCalendar=hourly' "$dest/usr/lib/systemd/system/sevslot-audit.timer"
+
+cat > "$tmp/use.c" <<'C'
+#include <sevslot.h>
+#include <stdio.h>
+int main(void)
+{
+	struct sevslot_ctx *ctx;
+
+	if (sevslot_new(&ctx, NULL) < 0)
+		return 1;
+	printf("%s %s\n", sevslot_model_name(SEVSLOT_MODEL_SEV_ES), sevslot_version());
+	sevslot_free(ctx);
+	return 0;
+}
+C
+# A program built against the tree through pkg-config, and run.
+# shellcheck disable=SC2046
+check cc -o "$tmp/use-dest" "$tmp/use.c" $(PKG_CONFIG_PATH="$dest/usr/lib/pkgconfig" \
+	PKG_CONFIG_SYSROOT_DIR="$dest" pkg-config --cflags --libs sevslot)
+check test "$(LD_LIBRARY_PATH="$dest/usr/lib" "$tmp/use-dest")" = "amd-sev-es $version"
 
 # sysusers and tmpfiles, applied to the installed root as a package's
 # postinst would: group sevslot, and the ledger's directory 02770 root:sevslot.
@@ -111,20 +132,6 @@ check test ! -e "$dest/etc/sevslot"
 root=$tmp/prefix
 make -s B="$b" install PREFIX="$root" SYSCONFDIR="$root/etc" >/dev/null
 export PKG_CONFIG_PATH="$root/lib/pkgconfig"
-cat > "$tmp/use.c" <<'C'
-#include <sevslot.h>
-#include <stdio.h>
-int main(void)
-{
-	struct sevslot_ctx *ctx;
-
-	if (sevslot_new(&ctx, NULL) < 0)
-		return 1;
-	printf("%s %s\n", sevslot_model_name(SEVSLOT_MODEL_SEV_ES), sevslot_version());
-	sevslot_free(ctx);
-	return 0;
-}
-C
 # shellcheck disable=SC2046
 check cc -o "$tmp/use-shared" "$tmp/use.c" $(pkg-config --cflags --libs sevslot)
 check test "$(LD_LIBRARY_PATH="$root/lib" "$tmp/use-shared")" = "amd-sev-es $version"
