@@ -312,8 +312,14 @@ uint32_t sevslot_effective_capacity(const struct sevslot_host *host,
  *   -EAGAIN   the pool is full (or over a capacity that shrank)
  *   -EBUSY    the ledger was still locked after the busy timeout and retries
  *   -EBADMSG  the file is not a sevslot ledger (foreign application_id, not
- *             SQLite) or was written by a newer sevslot; it is left untouched
- *   -EROFS, -EACCES  no permission to write (or the handle is read-only)
+ *             SQLite, not a regular file) or was written by a newer sevslot;
+ *             it is left untouched
+ *   -EACCES   no permission to write
+ *   -EPERM    the file, its -wal/-shm, its directory or a symbolic link on the
+ *             way is owned by another user or writable by others: not trusted
+ *   -EROFS    a read-only file system (or a handle opened read-only)
+ *   -ENOENT   (read-only open) no ledger: nothing was ever allocated
+ *   -EISDIR   the path names a directory
  *   -ENOSPC   the file system is full;  -EIO  I/O error or corruption
  * A failed write changes nothing: each write is one transaction.
  *

@@ -6,8 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,79 +15,27 @@
 
 #include "ledger_int.h"
 
-/* The gid of group `sevslot`, or -1 when the host has no such group. */
-static gid_t ledger_gid(void)
+struct identity {
+	int64_t app, version, objects;
+};
+
+/* The three facts read in one snapshot: a file another process is creating is all or nothing. */
+static int read_identity(struct sevslot_ledger *l, void *arg)
 {
-	struct group gr, *res = NULL;
-	char buf[4096];
-
-	if (getgrnam_r(SV_LEDGER_GROUP, &gr, buf, sizeof(buf), &res) != 0 || res == NULL)
-		return (gid_t)-1;
-	return gr.gr_gid;
-}
-
-/*
- * Create the ledger's directory (the last component only) and an empty file,
- * so that nobody outside the owner and group `sevslot` can open either:
- * directory 02770, file 0660, whatever the umask. SQLite gives -wal and -shm
- * the database file's mode and owner. An existing file is left as it is.
- */
-static int create_files(struct sevslot_ledger *l)
-{
-	char *copy = strdup(l->path), *dir;
-	gid_t gid = ledger_gid();
-	int fd, err = 0;
-
-	if (copy == NULL)
-		return -ENOMEM;
-	dir = dirname(copy);
-	/* Made 0700 first, opened up only once the group is right. */
-	if (mkdir(dir, 0700) == 0) {
-		/* Group first, then the mode: chown may clear the setgid bit. */
-		if (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) < 0)
-			dbg(l->ctx, "ledger: cannot give %s to group %s: %s", dir, SV_LEDGER_GROUP,
-			    strerror(errno));
-		if (chmod(dir, SV_LEDGER_DIR_MODE) < 0) {
-			err = sv_ledger_fail(l, -errno, "ledger %s: cannot chmod %s: %s", l->path,
-					     dir, strerror(errno));
-			goto out;
-		}
-	} else if (errno != EEXIST) {
-		err = -errno;
-		sv_ledger_fail(l, err, "ledger %s: cannot create directory %s: %s", l->path, dir,
-			       strerror(-err));
-		goto out;
-	}
-	fd = open(l->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, SV_LEDGER_FILE_MODE);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			goto out;
-		err = -errno;
-		sv_ledger_fail(l, err, "ledger %s: cannot create: %s%s", l->path, strerror(-err),
-			       err == -EACCES ? "; run as root or as a member of group " SV_LEDGER_GROUP : "");
-		goto out;
-	}
-	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
-		dbg(l->ctx, "ledger: cannot give %s to group %s: %s", l->path, SV_LEDGER_GROUP,
-		    strerror(errno));
-	if (fchmod(fd, SV_LEDGER_FILE_MODE) < 0)
-		err = sv_ledger_fail(l, -errno, "ledger %s: cannot chmod: %s", l->path, strerror(errno));
-	close(fd);
-out:
-	free(copy);
-	return err;
-}
-
-static int pragma_int(struct sevslot_ledger *l, const char *sql, int64_t *out)
-{
+	struct identity *id = arg;
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = sv_ledger_prepare(l, sql, &st)) < 0)
+	if ((err = sv_ledger_prepare(l, "SELECT (SELECT application_id FROM pragma_application_id), "
+				     "(SELECT user_version FROM pragma_user_version), "
+				     "(SELECT count(*) FROM sqlite_schema)", &st)) < 0)
 		return err;
 	err = sv_ledger_step(l, st, "read the header");
-	if (err == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+	if (err == SQLITE_ROW) {
+		id->app = sqlite3_column_int64(st, 0);
+		id->version = sqlite3_column_int64(st, 1);
+		id->objects = sqlite3_column_int64(st, 2);
+	}
 	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
@@ -101,30 +47,32 @@ static int pragma_int(struct sevslot_ledger *l, const char *sql, int64_t *out)
  */
 static int check_identity(struct sevslot_ledger *l)
 {
-	int64_t app = 0, version = 0, objects = 0;
+	struct identity id = { 0 };
 	int err;
 
-	if ((err = pragma_int(l, "PRAGMA application_id", &app)) < 0 ||
-	    (err = pragma_int(l, "PRAGMA user_version", &version)) < 0 ||
-	    (err = pragma_int(l, "SELECT count(*) FROM sqlite_schema", &objects)) < 0) {
+	if ((err = sv_ledger_read(l, "read the header", read_identity, &id)) < 0) {
 		if (err == -EBADMSG)
 			return sv_ledger_fail(l, err, "ledger %s is not an SQLite database; "
 					      "refusing to touch it (move it away or name another --ledger)",
 					      l->path);
 		return err;
 	}
-	if ((uint32_t)app != SV_LEDGER_APPLICATION_ID && !(app == 0 && version == 0 && objects == 0))
+	if ((uint32_t)id.app != SV_LEDGER_APPLICATION_ID &&
+	    !(id.app == 0 && id.version == 0 && id.objects == 0))
 		return sv_ledger_fail(l, -EBADMSG, "ledger %s is an SQLite database of another "
 				      "application (application_id 0x%08x), not a sevslot ledger; "
-				      "left untouched", l->path, (unsigned)(uint32_t)app);
-	if (version > (int64_t)sv_ledger_latest_version())
+				      "left untouched", l->path, (unsigned)(uint32_t)id.app);
+	if (id.version > (int64_t)sv_ledger_latest_version())
 		return sv_ledger_fail(l, -EBADMSG, "ledger %s has schema version %lld, newer than "
 				      "this sevslot knows (%u); upgrade sevslot", l->path,
-				      (long long)version, sv_ledger_latest_version());
-	if (l->readonly && version < 1)
+				      (long long)id.version, sv_ledger_latest_version());
+	if (id.version < 0)
+		return sv_ledger_fail(l, -EIO, "ledger %s is corrupt (schema version %lld); restore "
+				      "it from a backup or move it away", l->path, (long long)id.version);
+	if (l->readonly && id.version < 1)
 		return sv_ledger_fail(l, -ENOENT, "ledger %s is empty: nothing was ever allocated",
 				      l->path);
-	l->schema_version = (unsigned)version;
+	l->schema_version = (unsigned)id.version;
 	return 0;
 }
 
@@ -269,32 +217,173 @@ static int refresh_capacity(struct sevslot_ledger *l)
 
 /* ---------------------------------------------------------------- open */
 
+static int open_db(struct sevslot_ledger *l, const char *path, int flags)
+{
+	int rc = sqlite3_open_v2(path, &l->db, flags, NULL), err;
+
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(l->db, 1);
+		sqlite3_busy_handler(l->db, sv_ledger_busy, l);
+		return 0;
+	}
+	err = sv_ledger_errno(l->db, rc);
+	return sv_ledger_fail(l, err, "ledger %s: cannot open: %s%s", l->path,
+			      l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc),
+			      err == -EACCES ? "; run as root or as a member of group "
+			      SV_LEDGER_GROUP : "");
+}
+
+static void close_db(struct sevslot_ledger *l)
+{
+	sv_ledger_forget_statements(l);
+	sqlite3_close_v2(l->db);
+	l->db = NULL;
+}
+
+/* Remove a temporary ledger and what SQLite may have left beside it. */
+static void remove_temp(struct sevslot_ledger *l, const char *tmp)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	char name[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		snprintf(name, sizeof(name), "%s%s", tmp, suffixes[i]);
+		unlinkat(l->dirfd, name, 0);
+	}
+}
+
+/*
+ * A new ledger is made whole under a temporary name (mode 0660, group
+ * sevslot, WAL mode, the latest schema), then renamed into place without
+ * replacing anything. A crash leaves no half-made ledger at the real name,
+ * and every other process sees either no ledger or a finished one: first
+ * use from many processes at once needs no luck.
+ */
+static int create_ledger(struct sevslot_ledger *l)
+{
+	gid_t gid = sv_ledger_gid();
+	struct timespec ts;
+	char tmp[256], *path = NULL;
+	int fd, err;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(tmp, sizeof(tmp), ".%.200s.new-%d-%lx", l->base, (int)getpid(), (long)ts.tv_nsec);
+	fd = openat(l->dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return sv_ledger_fail(l, -errno, "ledger %s: cannot create: %s%s", l->path,
+				      strerror(errno), errno == EACCES ?
+				      "; run as root or as a member of group " SV_LEDGER_GROUP : "");
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
+		dbg(l->ctx, "ledger: cannot give %s to group %s: %s", l->path, SV_LEDGER_GROUP,
+		    strerror(errno));
+	err = fchmod(fd, SV_LEDGER_FILE_MODE) < 0 ? -errno : 0;
+	close(fd);
+	if (err < 0) {
+		sv_ledger_fail(l, err, "ledger %s: cannot chmod: %s", l->path, strerror(-err));
+		goto out;
+	}
+	if (sv_asprintf(&path, "%s/%s", l->real_dir, tmp) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	l->schema_version = 0;
+	if ((err = open_db(l, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+			   SQLITE_OPEN_NOMUTEX)) < 0 ||
+	    (err = set_pragmas(l)) < 0 || (err = sv_ledger_migrate(l)) < 0)
+		goto out;
+	close_db(l);
+	if (renameat2(l->dirfd, tmp, l->dirfd, l->base, RENAME_NOREPLACE) < 0) {
+		err = -errno;
+		if (err == -EINVAL || err == -ENOSYS) {
+			/* No RENAME_NOREPLACE here: link(2) never replaces either. */
+			err = linkat(l->dirfd, tmp, l->dirfd, l->base, 0) < 0 ? -errno : 0;
+		}
+		if (err == -EEXIST)
+			err = 0;            /* another process made it first: theirs is used */
+		else if (err < 0)
+			sv_ledger_fail(l, err, "ledger %s: cannot create: %s", l->path, strerror(-err));
+	} else {
+		tmp[0] = '\0';
+	}
+	if (err == 0) {
+		int dfd = openat(l->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd >= 0) {
+			fsync(dfd);         /* the name, as durable as the commits */
+			close(dfd);
+		}
+	}
+out:
+	if (l->db != NULL)
+		close_db(l);
+	if (tmp[0] != '\0')
+		remove_temp(l, tmp);
+	free(path);
+	l->schema_version = 0;
+	return err;
+}
+
+/* "file:PATH?immutable=1": read-only media, nobody can change it under us. */
+static char *immutable_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *uri = malloc(5 + 3 * n + 13), *o;
+
+	if (uri == NULL)
+		return NULL;
+	o = stpcpy(uri, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= 0x20 || *p >= 0x7f)
+			o += sprintf(o, "%%%02X", *p);
+		else
+			*o++ = (char)*p;
+	}
+	strcpy(o, "?immutable=1");
+	return uri;
+}
+
 static int do_open(struct sevslot_ledger *l)
 {
 	/* One thread at a time per handle (sevslot.h): SQLite's mutexes would be waste. */
 	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
-	int rc, err;
+	char *uri = NULL;
+	bool exists;
+	int err;
 
+	if ((err = sv_ledger_locate(l, !l->readonly, &exists)) < 0)
+		return err;
+	if (!exists && l->readonly)
+		return sv_ledger_fail(l, -ENOENT, "ledger %s does not exist (nothing was ever "
+				      "allocated)", l->path);
+	if (l->rofs && !l->readonly)
+		return sv_ledger_fail(l, -EROFS, "ledger %s is on a read-only file system; it can "
+				      "be read (list, audit, inventory), not written", l->path);
+	if (!exists) {
+		if ((err = create_ledger(l)) < 0)
+			return err;
+		sv_ledger_unlocate(l);
+		if ((err = sv_ledger_locate(l, false, &exists)) < 0)
+			return err;
+		if (!exists)
+			return sv_ledger_fail(l, -EIO, "ledger %s vanished while it was created; "
+					      "retry", l->path);
+	}
+	sv_ledger_repair(l);
 	if (l->readonly) {
 		flags |= SQLITE_OPEN_READONLY;
-		if (access(l->path, F_OK) < 0)
-			return sv_ledger_fail(l, -errno, "ledger %s: %s%s", l->path, strerror(errno),
-					      errno == ENOENT ? " (nothing was ever allocated)" : "");
+		/* Read-only media: SQLite cannot make the -shm a WAL reader needs. */
+		if (l->rofs && !sv_ledger_has_wal(l)) {
+			if ((uri = immutable_uri(l->real)) == NULL)
+				return -ENOMEM;
+			flags |= SQLITE_OPEN_URI;
+		}
 	} else {
 		flags |= SQLITE_OPEN_READWRITE;
-		if ((err = create_files(l)) < 0)
-			return err;
 	}
-	rc = sqlite3_open_v2(l->path, &l->db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		err = sv_ledger_errno(l->db, rc);
-		return sv_ledger_fail(l, err, "ledger %s: cannot open: %s%s", l->path,
-				      l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc),
-				      err == -EACCES ? "; run as root or as a member of group "
-				      SV_LEDGER_GROUP : "");
-	}
-	sqlite3_extended_result_codes(l->db, 1);
-	sqlite3_busy_handler(l->db, sv_ledger_busy, l);
+	err = open_db(l, uri != NULL ? uri : l->real, flags);
+	free(uri);
+	if (err < 0)
+		return err;
 	if ((err = check_identity(l)) < 0 || (err = set_pragmas(l)) < 0)
 		return err;
 	if (l->readonly)
@@ -317,6 +406,7 @@ SEVSLOT_EXPORT int sevslot_ledger_open(struct sevslot_ctx *ctx, const char *path
 		return -ENOMEM;
 	*out = l;
 	l->ctx = ctx;
+	l->dirfd = -1;
 	l->readonly = (flags & SEVSLOT_LEDGER_READONLY) != 0;
 	l->busy_timeout_ms = config != NULL ? config->busy_timeout_ms : SEVSLOT_BUSY_TIMEOUT_MS;
 	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
@@ -346,6 +436,7 @@ SEVSLOT_EXPORT void sevslot_ledger_close(struct sevslot_ledger *ledger)
 		return;
 	sv_ledger_forget_statements(ledger);
 	sqlite3_close_v2(ledger->db);
+	sv_ledger_unlocate(ledger);
 	sevslot_host_free(ledger->host);
 	free(ledger->path);
 	free(ledger);

@@ -6,6 +6,7 @@
 #define SEVSLOT_LEDGER_INT_H
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include "policy.h"
 
@@ -36,7 +37,10 @@
 struct sevslot_ledger {
 	struct sevslot_ctx *ctx;             /* borrowed: sysroot, log callback */
 	sqlite3 *db;
-	char *path;
+	char *path;                          /* as the caller named it, for messages */
+	int dirfd;                           /* O_PATH: its real directory (ledger_file.c) */
+	char *real_dir, *base, *real;        /* that directory, the name in it, both */
+	bool rofs;                           /* on a read-only file system */
 	bool readonly;
 	unsigned busy_timeout_ms;
 	unsigned schema_version;             /* user_version once opened */
@@ -52,6 +56,21 @@ struct sevslot_ledger {
 	} stmts[SV_LEDGER_STMTS];            /* prepared once, reset after each use */
 	char errmsg[512];
 };
+
+/*
+ * ledger_file.c: find the ledger's real directory and name (l->dirfd,
+ * l->real_dir, l->base, l->real), trusting only what root or the caller
+ * controls, and judge the file and its -wal, -shm and -journal: *exists
+ * says whether the file is there. With `create`, a missing last directory
+ * is made atomically (02770, group sevslot).
+ */
+int sv_ledger_locate(struct sevslot_ledger *l, bool create, bool *exists);
+void sv_ledger_unlocate(struct sevslot_ledger *l);
+bool sv_ledger_has_wal(const struct sevslot_ledger *l);
+/* Root gives back group sevslot's access that a crash of an older sevslot left out. */
+void sv_ledger_repair(struct sevslot_ledger *l);
+/* The gid of group `sevslot`, or -1 when the host has no such group. */
+gid_t sv_ledger_gid(void);
 
 /* Keep a message on the handle (and log it); returns err. */
 int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...) SV_PRINTF(3, 4)

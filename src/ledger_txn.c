@@ -43,8 +43,8 @@ int sv_ledger_errno(sqlite3 *db, int rc)
 		return -EBUSY;
 	case SQLITE_NOMEM:
 		return -ENOMEM;
-	case SQLITE_READONLY:
-		return -EROFS;
+	case SQLITE_READONLY:  /* the file or its directory is not ours to write */
+		return -EACCES;
 	case SQLITE_PERM:
 	case SQLITE_AUTH:
 		return -EACCES;
@@ -57,7 +57,8 @@ int sv_ledger_errno(sqlite3 *db, int rc)
 		return -EIO;
 	case SQLITE_CANTOPEN:
 		sys = db != NULL ? sqlite3_system_errno(db) : 0;
-		return sys > 0 ? -sys : -EIO;
+		/* ENOENT here is a -wal or -shm that could not be made: not an absent ledger. */
+		return sys > 0 && sys != ENOENT ? -sys : -EIO;
 	case SQLITE_CONSTRAINT:
 		/* Our own checks run first: a constraint firing is a bug or a stray write. */
 		return -EPROTO;

@@ -40,9 +40,11 @@ int cli_exit_code(int err)
 		return EX_TEMPFAIL;
 	case -EACCES:
 	case -EPERM:
-	case -EROFS:
 		return EX_NOPERM;
 	case -EIO:
+	case -EROFS:       /* read-only media: readers still read */
+	case -EISDIR:
+	case -ELOOP:
 	case -ENOSPC:      /* the ledger's file system is full */
 	case -ENOENT:
 	case -ENOTDIR:
