@@ -117,8 +117,8 @@ static int read_pools(struct sevslot_ledger *l, void *arg)
 	if ((err = sv_ledger_prepare(l, "SELECT pool, capacity, probed FROM pools", &st)) < 0)
 		return err;
 	while ((err = sv_ledger_step(l, st, "read pools")) == SQLITE_ROW) {
-		if (sevslot_pool_from_name((const char *)sqlite3_column_text(st, 0), &pool) < 0)
-			continue;
+		if ((err = sv_ledger_pool_column(l, st, 0, &pool)) < 0)
+			break;
 		if (sqlite3_column_int64(st, 1) != l->capacity[pool] ||
 		    sqlite3_column_int64(st, 2) != r->probed[pool])
 			r->changed = true;

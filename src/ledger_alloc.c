@@ -30,26 +30,44 @@ static int check_consumer(struct sevslot_ledger *l, const char *consumer)
 			      "without spaces");
 }
 
-static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+/* Printable ASCII that fits `len`, or NULL allowed as "" when `may_be_null`. */
+static bool copy_text(char *dst, size_t len, sqlite3_stmt *st, int col, bool may_be_null)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t n = 0;
 
-	snprintf(dst, len, "%s", t != NULL ? (const char *)t : "");
+	dst[0] = '\0';
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return may_be_null;
+	if (sqlite3_column_type(st, col) != SQLITE_TEXT || t == NULL)
+		return false;
+	for (; t[n] != '\0'; n++)
+		if (n + 1 >= len || t[n] < 0x20 || t[n] >= 0x7f)
+			return false;
+	memcpy(dst, t, n + 1);
+	return true;
 }
 
-int sv_allocation_from_row(sqlite3_stmt *st, int first, struct sevslot_allocation *out)
+int sv_allocation_from_row(struct sevslot_ledger *l, sqlite3_stmt *st, int first,
+			   struct sevslot_allocation *out)
 {
-	const char *model = (const char *)sqlite3_column_text(st, first + 1);
-	const char *pool = (const char *)sqlite3_column_text(st, first + 2);
+	char model[16];
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	copy_text(out->consumer, sizeof(out->consumer), st, first);
-	if (model == NULL || sevslot_model_from_name(model, &out->model) < 0 || pool == NULL ||
-	    sevslot_pool_from_name(pool, &out->pool) < 0)
-		return -EPROTO;
-	out->slot = (uint32_t)sqlite3_column_int64(st, first + 3);
-	copy_text(out->allocated_at, sizeof(out->allocated_at), st, first + 4);
-	copy_text(out->boot_id, sizeof(out->boot_id), st, first + 5);
+	if (!copy_text(out->consumer, sizeof(out->consumer), st, first, false) ||
+	    !sevslot_consumer_is_valid(out->consumer))
+		return sv_ledger_corrupt(l, "a consumer id that is not one");
+	if (!copy_text(model, sizeof(model), st, first + 1, false) ||
+	    sevslot_model_from_name(model, &out->model) < 0)
+		return sv_ledger_corrupt(l, "consumer '%s': no such model", out->consumer);
+	if ((err = sv_ledger_pool_column(l, st, first + 2, &out->pool)) < 0 ||
+	    (err = sv_ledger_u32_column(l, st, first + 3, "a slot", &out->slot)) < 0)
+		return err;
+	if (!copy_text(out->allocated_at, sizeof(out->allocated_at), st, first + 4, false) ||
+	    !copy_text(out->boot_id, sizeof(out->boot_id), st, first + 5, true))
+		return sv_ledger_corrupt(l, "consumer '%s': a time or boot id that is not text",
+					 out->consumer);
 	return 0;
 }
 
@@ -67,9 +85,7 @@ static int find(struct sevslot_ledger *l, const char *consumer, struct sevslot_a
 	sqlite3_bind_text(st, 1, consumer, -1, SQLITE_STATIC);
 	err = sv_ledger_step(l, st, "look up");
 	if (err == SQLITE_ROW)
-		err = sv_allocation_from_row(st, 0, out) < 0 ?
-			      sv_ledger_fail(l, -EPROTO, "ledger %s: row of '%s' is malformed",
-					     l->path, consumer) : 1;
+		err = (err = sv_allocation_from_row(l, st, 0, out)) < 0 ? err : 1;
 	else if (err == SQLITE_DONE)
 		err = 0;
 	sqlite3_reset(st);
@@ -422,8 +438,8 @@ static int foreach_txn(struct sevslot_ledger *l, void *arg)
 				     &st)) < 0)
 		return err;
 	while ((err = sv_ledger_step(l, st, "list")) == SQLITE_ROW) {
-		if (sv_allocation_from_row(st, 0, &a) < 0)
-			continue;
+		if ((err = sv_allocation_from_row(l, st, 0, &a)) < 0)
+			break;
 		if ((op->stopped = op->fn(&a, op->data)) != 0)
 			break;
 	}
@@ -456,11 +472,11 @@ int sv_ledger_usage_txn(struct sevslot_ledger *l, void *arg)
 				     &st)) < 0)
 		return err;
 	while ((err = sv_ledger_step(l, st, "read pool usage")) == SQLITE_ROW) {
-		if (sevslot_pool_from_name((const char *)sqlite3_column_text(st, 0), &pool) < 0)
-			continue;
-		out[pool].capacity = (uint32_t)sqlite3_column_int64(st, 1);
-		out[pool].allocated = (uint32_t)sqlite3_column_int64(st, 2);
-		out[pool].free = (uint32_t)sqlite3_column_int64(st, 3);
+		if ((err = sv_ledger_pool_column(l, st, 0, &pool)) < 0 ||
+		    (err = sv_ledger_u32_column(l, st, 1, "a capacity", &out[pool].capacity)) < 0 ||
+		    (err = sv_ledger_u32_column(l, st, 2, "a count", &out[pool].allocated)) < 0 ||
+		    (err = sv_ledger_u32_column(l, st, 3, "a count", &out[pool].free)) < 0)
+			break;
 	}
 	sqlite3_reset(st);
 	return err < 0 ? err : 0;

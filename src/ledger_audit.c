@@ -64,8 +64,8 @@ static int read_slots(struct sevslot_ledger *l, struct audit_op *op)
 				     "FROM slots ORDER BY pool, slot", &st)) < 0)
 		return err;
 	while ((err = sv_ledger_step(l, st, "audit")) == SQLITE_ROW) {
-		if (sv_allocation_from_row(st, 0, &a) < 0)
-			continue;
+		if ((err = sv_allocation_from_row(l, st, 0, &a)) < 0)
+			break;
 		op->per_model[a.model]++;
 		if ((int64_t)a.slot > op->max_slot[a.pool])
 			op->max_slot[a.pool] = a.slot;

@@ -128,9 +128,21 @@ int sv_journal(struct sevslot_ledger *l, const char *operation, const char *cons
 	       int model, int pool, int64_t slot, const char *result, const char *detail)
 	SV_NONNULL(1, 2, 7) SV_MUST_CHECK;
 
+/*
+ * Every value read back from SQLite is untrusted: the file may be corrupt, or
+ * written by hand. These check what they read and fail with -EIO, "ledger X
+ * is corrupt (what)", when it is not what sevslot writes.
+ */
+int sv_ledger_corrupt(struct sevslot_ledger *l, const char *fmt, ...) SV_PRINTF(2, 3);
+/* A pool's name (one of the three) in column `col`. */
+int sv_ledger_pool_column(struct sevslot_ledger *l, sqlite3_stmt *st, int col,
+			  enum sevslot_pool_id *out);
+/* An integer from 0 to UINT32_MAX in column `col`; `what` names it in the message. */
+int sv_ledger_u32_column(struct sevslot_ledger *l, sqlite3_stmt *st, int col, const char *what,
+			 uint32_t *out);
 /* Fill an allocation from a row: consumer, model, pool, slot, allocated_at, boot_id. */
-int sv_allocation_from_row(sqlite3_stmt *st, int first, struct sevslot_allocation *out)
-	SV_NONNULL(1, 3) SV_MUST_CHECK;
+int sv_allocation_from_row(struct sevslot_ledger *l, sqlite3_stmt *st, int first,
+			   struct sevslot_allocation *out) SV_NONNULL(1, 2, 4) SV_MUST_CHECK;
 
 /* ledger_migrate.c: bring the schema to the latest version (inside a write). */
 unsigned sv_ledger_latest_version(void);

@@ -38,7 +38,9 @@ static int collect(struct sevslot_ledger *l, struct reconcile_op *op)
 				     "FROM slots ORDER BY pool, slot", &st)) < 0)
 		return err;
 	while ((err = sv_ledger_step(l, st, "reconcile")) == SQLITE_ROW) {
-		if (sv_allocation_from_row(st, 0, &a) < 0 || is_live(op, a.consumer))
+		if ((err = sv_allocation_from_row(l, st, 0, &a)) < 0)
+			break;
+		if (is_live(op, a.consumer))
 			continue;
 		if (op->n_gone == op->cap_gone) {
 			size_t cap = op->cap_gone ? op->cap_gone * 2 : 16;

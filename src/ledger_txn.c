@@ -28,6 +28,41 @@ int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...)
 	return err;
 }
 
+int sv_ledger_corrupt(struct sevslot_ledger *l, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return sv_ledger_fail(l, -EIO, "ledger %s is corrupt (%s); restore it from a backup, or "
+			      "move it away (a new one starts empty) and run 'sevslot reconcile'",
+			      l->path, what);
+}
+
+int sv_ledger_pool_column(struct sevslot_ledger *l, sqlite3_stmt *st, int col,
+			  enum sevslot_pool_id *out)
+{
+	const char *name = (const char *)sqlite3_column_text(st, col);
+
+	if (sqlite3_column_type(st, col) != SQLITE_TEXT || name == NULL ||
+	    sevslot_pool_from_name(name, out) < 0)
+		return sv_ledger_corrupt(l, "a pool that is not sev, sev_es or sev_snp");
+	return 0;
+}
+
+int sv_ledger_u32_column(struct sevslot_ledger *l, sqlite3_stmt *st, int col, const char *what,
+			 uint32_t *out)
+{
+	int64_t v = sqlite3_column_int64(st, col);
+
+	if (sqlite3_column_type(st, col) != SQLITE_INTEGER || v < 0 || v > UINT32_MAX)
+		return sv_ledger_corrupt(l, "%s is not a number of slots", what);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 int sv_ledger_errno(sqlite3 *db, int rc)
 {
 	int sys;
@@ -60,8 +95,8 @@ int sv_ledger_errno(sqlite3 *db, int rc)
 		/* ENOENT here is a -wal or -shm that could not be made: not an absent ledger. */
 		return sys > 0 && sys != ENOENT ? -sys : -EIO;
 	case SQLITE_CONSTRAINT:
-		/* Our own checks run first: a constraint firing is a bug or a stray write. */
-		return -EPROTO;
+		/* Our own checks run first: a constraint firing is a stray write or corruption. */
+		return -EIO;
 	}
 	return -EPROTO;
 }
@@ -83,6 +118,12 @@ int sv_ledger_sqlite_fail(struct sevslot_ledger *l, int rc, const char *what)
 		return sv_ledger_fail(l, err, "ledger %s is locked by another process (%s); retry later",
 				      l->path, msg);
 	}
+	/*
+	 * sevslot's own checks run before the schema's: a constraint firing
+	 * means the file holds what sevslot never writes.
+	 */
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_CONSTRAINT)
+		return sv_ledger_corrupt(l, "%s: %s", what, msg);
 	return sv_ledger_fail(l, err, "ledger %s: %s: %s", l->path, what, msg);
 }
 
@@ -110,6 +151,9 @@ int sv_ledger_prepare(struct sevslot_ledger *l, const char *sql, sqlite3_stmt **
 		return sv_ledger_fail(l, -EPROTO, "ledger %s: more than %d statements to keep",
 				      l->path, SV_LEDGER_STMTS);
 	rc = sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	/* sevslot's own statements: one the schema cannot run means a damaged schema. */
+	if ((rc & 0xff) == SQLITE_ERROR)
+		return sv_ledger_corrupt(l, "its schema: %s", sqlite3_errmsg(l->db));
 	if (rc != SQLITE_OK)
 		return sv_ledger_sqlite_fail(l, rc, "prepare");
 	l->stmts[l->n_stmts].sql = sql;
