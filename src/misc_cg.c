@@ -13,10 +13,13 @@
 int sv_misc_parse(const char *data, size_t len, int64_t out[SEVSLOT_POOL_SEV_ES + 1], char *why,
 		  size_t whylen)
 {
-	const char *p = data, *end = data + len;
+	const char *p = data, *end;
 	unsigned lineno = 0;
 
 	out[SEVSLOT_POOL_SEV] = out[SEVSLOT_POOL_SEV_ES] = 0;
+	if (len == 0)
+		return 0;           /* and no arithmetic on a NULL pointer */
+	end = data + len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl != NULL ? nl : end;

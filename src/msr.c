@@ -15,12 +15,15 @@
 #include "sources.h"
 
 int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t *out,
-			   char *why, size_t whylen)
+			   int *read_err, char *why, size_t whylen)
 {
 	const char *p = text, *end = text + len;
 	unsigned lineno = 0;
 	bool found = false;
 
+	if (whylen > 0)
+		why[0] = '\0';
+	*read_err = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl != NULL ? nl : end;
@@ -61,14 +64,19 @@ int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t 
 		if (r == reg && !found) {
 			found = true;
 			if (failed)
-				return -(int)v;
-			*out = v;
+				*read_err = -(int)v;  /* a recorded failure, whatever its errno */
+			else
+				*out = v;
 		}
 	}
 	return found ? 0 : -ENODATA;
 }
 
-static int read_reg(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
+/*
+ * Read `reg` into *out, or why it could not be read into *read_err (-ENODATA:
+ * not recorded). Fails itself only for a malformed recording: -EBADMSG.
+ */
+static int read_reg(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out, int *read_err)
 {
 	const char *path = sv_inputs[SV_IN_MSR].path;
 	const size_t max = 64 * 1024;
@@ -78,35 +86,41 @@ static int read_reg(struct sevslot_ctx *ctx, uint32_t reg, uint64_t *out)
 	ssize_t n;
 	enum sv_kind kind = sv_stat(ctx, path, &err);
 
-	if (kind == SV_ABSENT)
-		return ctx->live ? err : -ENODATA;
+	*read_err = 0;
+	if (kind == SV_ABSENT) {
+		*read_err = ctx->live ? err : -ENODATA;
+		return 0;
+	}
 	if (kind == SV_REGULAR && !ctx->live) {
 		if ((err = sv_read_recording(ctx, path, max, "an MSR recording", &buf)) < 0)
 			return err;
-		err = sv_msr_parse_recording(buf.data, buf.len, reg, out, why, sizeof(why));
+		err = sv_msr_parse_recording(buf.data, buf.len, reg, out, read_err, why, sizeof(why));
 		sv_buf_release(&buf);
 		if (err == -EBADMSG)
 			return sv_fail(ctx, err, "%s/%s: %s", ctx->sysroot, path, why);
-		return err;
+		if (err == -ENODATA)
+			*read_err = -ENODATA;
+		return 0;
 	}
-	if (kind != SV_CHARDEV)
-		return -ENOTTY;
+	if (kind != SV_CHARDEV) {
+		*read_err = -ENOTTY;
+		return 0;
+	}
 	fd = sv_open(ctx, path, O_RDONLY);
-	if (fd < 0)
-		return fd;
+	if (fd < 0) {
+		*read_err = fd;
+		return 0;
+	}
 	n = pread(fd, out, sizeof(*out), (off_t)reg);
-	err = n < 0 ? -errno : 0;
+	*read_err = n < 0 ? -errno : n != (ssize_t)sizeof(*out) ? -EIO : 0;
 	close(fd);
-	if (err == 0 && n != (ssize_t)sizeof(*out))
-		err = -EIO;
-	return err;
+	return 0;
 }
 
 /* SYSCFG: its value, or why it could not be read (-ENODATA: not recorded). */
 int sv_msr_read(struct sevslot_ctx *ctx, struct sv_raw *raw)
 {
-	raw->msr_err = read_reg(ctx, SV_MSR_SYSCFG, &raw->syscfg);
-	return raw->msr_err == -EBADMSG ? raw->msr_err : 0;
+	return read_reg(ctx, SV_MSR_SYSCFG, &raw->syscfg, &raw->msr_err);
 }
 
 /* An unreadable MSR is recorded as its errno, so the replay says the same. */

@@ -20,6 +20,9 @@
 static void set_range(struct sevslot_pool *p, uint32_t lo, uint32_t hi)
 {
 	p->present = true;
+	/* ASID 0 is the host's, never a guest's (EDX 0 would wrap the count). */
+	if (lo == 0)
+		lo = 1;
 	if (lo > hi || hi == 0) {
 		p->capacity = p->asid_min = p->asid_max = 0;
 		return;

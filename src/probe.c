@@ -48,6 +48,9 @@ static int readable(struct sevslot_ctx *ctx, const struct sv_buf *b)
 		return 0;
 	if (b->err == -EFBIG)
 		return bad_file(ctx, b, NULL);
+	if (b->not_regular)
+		return bad_file(ctx, b, "not a regular file (a FIFO or a device); a kernel "
+				"attribute is one");
 	return sv_fail(ctx, b->err, "%s: %s", shown(ctx, b, p, sizeof(p)), strerror(-b->err));
 }
 

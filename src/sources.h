@@ -16,6 +16,7 @@
 struct sv_buf {
 	int err;
 	bool truncated;            /* more bytes were there than kept */
+	bool not_regular;          /* a directory, FIFO or device, never read */
 	const char *path;          /* where it was read (relative), for messages */
 	size_t len;
 	char *data;                /* NUL-terminated, len bytes, or NULL */
@@ -199,7 +200,12 @@ int sv_psp_issue(int fd, uint32_t cmd, void *data, uint32_t *fwerr) SV_NONNULL(3
 /* msr.c: SYSCFG through /dev/cpu/0/msr */
 int sv_msr_read(struct sevslot_ctx *ctx, struct sv_raw *raw) SV_NONNULL(1, 2);
 int sv_msr_record(const struct sv_raw *raw, char **out, size_t *len) SV_NONNULL(1, 2, 3);
+/*
+ * The recording's line for `reg`: 0 with *out (and *read_err 0), or with
+ * *read_err the recorded failure ("0xREG -ERRNO", any errno); -ENODATA when
+ * no line names reg; -EBADMSG with `why` for a malformed recording.
+ */
 int sv_msr_parse_recording(const char *text, size_t len, uint32_t reg, uint64_t *out,
-			   char *why, size_t whylen) SV_NONNULL(1, 4, 5);
+			   int *read_err, char *why, size_t whylen) SV_NONNULL(1, 4, 5, 6);
 
 #endif

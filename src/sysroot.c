@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sources.h"
@@ -39,8 +41,23 @@ enum sv_kind sv_stat(struct sevslot_ctx *ctx, const char *path, int *err)
 
 int sv_open(struct sevslot_ctx *ctx, const char *path, int flags)
 {
-	int fd = openat(ctx->root_fd, relative(path), flags | O_CLOEXEC | O_NOCTTY);
+	int fd;
 
+	/*
+	 * Under a sysroot, a symbolic link may not lead out of it (an attacker's
+	 * link to /etc/shadow would be read as root): openat2's RESOLVE_BENEATH.
+	 */
+	if (!ctx->live) {
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		};
+
+		fd = (int)syscall(SYS_openat2, ctx->root_fd, relative(path), &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd < 0 ? (errno == EXDEV ? -EACCES : -errno) : fd;
+	}
+	fd = openat(ctx->root_fd, relative(path), flags | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -60,6 +77,17 @@ static void read_file(struct sevslot_ctx *ctx, const char *path, size_t max, boo
 	fd = sv_open(ctx, path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0) {
 		out->err = fd;
+		return;
+	}
+	/* Kernel attributes are regular files: a directory, FIFO or device is not one. */
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		st.st_mode = 0;
+	if (!S_ISREG(st.st_mode)) {
+		out->err = S_ISDIR(st.st_mode) ? -EISDIR : -EIO;
+		out->not_regular = !S_ISDIR(st.st_mode);
+		close(fd);
 		return;
 	}
 	data = malloc(cap + 1);
@@ -123,6 +151,9 @@ int sv_read_recording(struct sevslot_ctx *ctx, const char *path, size_t max, con
 	if (out->err == -EFBIG)
 		return sv_fail(ctx, -EBADMSG, "%s/%s: larger than %zu bytes: not %s", ctx->sysroot,
 			       path, max, what);
+	if (out->not_regular)
+		return sv_fail(ctx, -EBADMSG, "%s/%s: not a regular file: not %s", ctx->sysroot, path,
+			       what);
 	if (out->err < 0)
 		return sv_fail(ctx, -EBADMSG, "%s/%s: %s", ctx->sysroot, path, strerror(-out->err));
 	return 0;

@@ -12,7 +12,9 @@ static int parse(const char *s, uint32_t reg, uint64_t *out, char *why, size_t w
 {
 	*out = 0xdeadbeef;
 	why[0] = '\0';
-	return sv_msr_parse_recording(s, strlen(s), reg, out, why, whylen);
+	int read_err, err = sv_msr_parse_recording(s, strlen(s), reg, out, &read_err, why, whylen);
+
+	return err == 0 ? read_err : err;
 }
 
 static void test_msr_recording_reads_syscfg(void **state)
