@@ -22,34 +22,61 @@ struct writer {
 	int err;
 };
 
-/* mkdir -p of the directories above `path`, relative to w->dirfd. */
-static int make_parents(struct writer *w, const char *path)
+/*
+ * Open the directory holding `path` (relative to w->dirfd), making each
+ * directory on the way with mkdirat and entering it with O_NOFOLLOW: a
+ * symbolic link planted inside DIR is never followed. Returns a descriptor
+ * (or -errno) and points *name at the last component.
+ */
+static int open_parent(struct writer *w, char *path, const char **name)
 {
-	char buf[256];
+	int fd = dup(w->dirfd);
+	char *p = path, *slash;
 
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	for (char *p = strchr(buf, '/'); p != NULL; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdirat(w->dirfd, buf, 0755) < 0 && errno != EEXIST)
+	if (fd < 0)
+		return -errno;
+	while ((slash = strchr(p, '/')) != NULL) {
+		int sub;
+
+		*slash = '\0';
+		if (mkdirat(fd, p, 0755) < 0 && errno != EEXIST) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		sub = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*slash = '/';
+		close(fd);
+		if (sub < 0)
 			return -errno;
-		*p = '/';
+		fd = sub;
+		p = slash + 1;
 	}
-	return 0;
+	*name = p;
+	return fd;
 }
 
 static void put(struct writer *w, const char *path, const void *data, size_t len)
 {
-	const char *p = data;
-	int fd = -1, err;
+	const char *p = data, *name = NULL;
+	char buf[256];
+	int fd = -1, dir, err;
 
 	if (w->err < 0)
 		return;
-	err = make_parents(w, path);
+	if (strlen(path) >= sizeof(buf)) {
+		w->err = sv_fail(w->ctx, -ENAMETOOLONG, "cannot create %s/%s: name too long", w->dir,
+				 path);
+		return;
+	}
+	strcpy(buf, path);
+	dir = open_parent(w, buf, &name);
+	err = dir < 0 ? dir : 0;
 	if (err == 0) {
-		fd = openat(w->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		err = fd < 0 ? -errno : 0;
+		close(dir);
 	}
 	if (err < 0) {
 		w->err = sv_fail(w->ctx, err, "cannot create %s/%s: %s", w->dir, path, strerror(-err));
@@ -126,18 +153,35 @@ static void put_inputs(struct writer *w, const struct sv_raw *raw)
 	}
 }
 
+/*
+ * DIR itself: made if absent, never followed if a symbolic link, and only
+ * used when the caller owns it; it must be empty. Root writing into a
+ * directory another user controls could be sent anywhere by a rename.
+ */
 static int open_empty_dir(struct sevslot_ctx *ctx, const char *dir)
 {
 	struct dirent *de;
+	struct stat st;
 	DIR *d;
 	int fd, err;
 
 	/* Messages carry no "snapshot:" prefix: the caller adds its own. */
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return sv_fail(ctx, -errno, "cannot create %s: %s", dir, strerror(errno));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return sv_fail(ctx, -errno, "cannot open %s: %s", dir, strerror(errno));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP || err == -ENOTDIR)
+			return sv_fail(ctx, -EEXIST, "%s is %s, not a directory: name a new or "
+				       "empty directory", dir, lstat(dir, &st) == 0 &&
+				       S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
+		return sv_fail(ctx, err, "cannot open %s: %s", dir, strerror(-err));
+	}
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+		close(fd);
+		return sv_fail(ctx, -EPERM, "%s is owned by uid %u, not you: a snapshot goes into "
+			       "a directory of your own", dir, (unsigned)st.st_uid);
+	}
 	d = fdopendir(dup(fd));
 	if (d == NULL) {
 		err = -errno;

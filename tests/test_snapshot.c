@@ -155,6 +155,50 @@ static void test_snapshot_refuses_a_sysroot(void **state)
 	h_rmtree(tmp);
 }
 
+/* Issue 10, 6: DIR a symbolic link: refused, nothing written into its target. */
+static void test_snapshot_never_follows_dir_as_a_symlink(void **state)
+{
+	char *tmp = h_tmpdir(), link[512], victim[512];
+	struct r_result snap;
+
+	(void)state;
+	snprintf(victim, sizeof(victim), "%s/victim", tmp);
+	snprintf(link, sizeof(link), "%s/snap", tmp);
+	assert_int_equal(mkdir(victim, 0755), 0);
+	assert_int_equal(symlink("victim", link), 0);
+	snap = sevslot("snapshot", link, NULL, NULL);
+	assert_exit(snap, 65);
+	assert_contains(snap.err, "symbolic link");
+	assert_one_line(snap.err);
+	assert_int_equal(entries(victim), 0);
+	r_free(&snap);
+	h_rmtree(tmp);
+}
+
+/*
+ * Issue 10, 6: DIR owned by another user, who could swap it for a link to a
+ * victim directory while root writes: refused before anything is written.
+ */
+static void test_snapshot_refuses_a_dir_of_another_user(void **state)
+{
+	char *tmp = h_tmpdir(), dir[512];
+	struct r_result snap;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/theirs", tmp);
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	snap = sevslot("snapshot", dir, NULL, NULL);
+	assert_exit(snap, 77);
+	assert_contains(snap.err, "owned by uid 65534");
+	assert_one_line(snap.err);
+	assert_int_equal(entries(dir), 0);
+	r_free(&snap);
+	h_rmtree(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +207,8 @@ int main(void)
 		cmocka_unit_test(test_snapshot_into_a_non_empty_dir_fails_cleanly),
 		cmocka_unit_test(test_snapshot_into_a_missing_parent_fails_naming_it),
 		cmocka_unit_test(test_snapshot_refuses_a_sysroot),
+		cmocka_unit_test(test_snapshot_never_follows_dir_as_a_symlink),
+		cmocka_unit_test(test_snapshot_refuses_a_dir_of_another_user),
 	};
 
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);

@@ -31,6 +31,8 @@ const struct cli_command cli_snapshot_cmd = {
 		"Writes the files the probe reads into DIR (created, or empty), devices as text\n"
 		"recordings, so that 'sevslot --sysroot DIR probe' repeats this host's report.\n"
 		"Run it as root on the host to record the firmware and the SYSCFG MSR too.\n"
-		"Exit 0; 64 with --sysroot; 65 DIR not empty; 74 DIR cannot be written.\n",
+		"DIR must be new or an empty directory of yours, never a symbolic link.\n"
+		"Exit 0; 64 with --sysroot; 65 DIR not empty or a link; 74 DIR cannot be written;\n"
+		"77 DIR owned by another user.\n",
 	.run = run,
 };
