@@ -14,6 +14,7 @@
 #include "policy.h"
 
 #define MAX_BUSY_TIMEOUT_MS 3600000u /* an hour: anything longer is a typo */
+#define MAX_LINE 4096                /* bytes in a line, its newline excluded */
 
 struct parser {
 	struct sevslot_ctx *ctx;
@@ -153,16 +154,44 @@ static int section(struct parser *p, char *s)
 	return bad(p, "unknown section [%s] (ledger, pool.sev, pool.sev_es, pool.sev_snp)", s);
 }
 
+/*
+ * One line into buf (NUL-terminated, newline kept): 1, 0 at the end of the
+ * file, or a negative errno. A line that does not fit is the file's fault
+ * (a config line is short; /dev/zero has no end); a failed read is an error,
+ * never the end of the file.
+ */
+static int read_line(struct parser *p, FILE *f, char *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	int c = EOF;
+
+	while (n + 1 < cap && (c = getc(f)) != EOF) {
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	*len = n;
+	if (n + 1 == cap && c != '\n') {
+		p->line++;
+		return bad(p, "line longer than %zu bytes", cap - 2);
+	}
+	if (c == EOF && ferror(f))
+		return sv_fail(p->ctx, -EIO, "%s: cannot read after line %u: %s", p->file, p->line,
+			       strerror(errno));
+	return n > 0;
+}
+
 static int parse(struct parser *p, FILE *f, struct sevslot_config *c)
 {
-	char *buf = NULL, *s, *eq;
-	size_t cap = 0;
-	ssize_t len;
+	char buf[MAX_LINE + 2], *s, *eq;
+	size_t len;
 	int err = 0;
 
-	while ((len = getline(&buf, &cap, f)) >= 0) {
+	while ((err = read_line(p, f, buf, sizeof(buf), &len)) > 0) {
+		err = 0;
 		p->line++;
-		if (memchr(buf, '\0', (size_t)len) != NULL) {
+		if (memchr(buf, '\0', len) != NULL) {
 			err = bad(p, "%s", "binary data (a NUL byte)");
 			break;
 		}
@@ -192,9 +221,6 @@ static int parse(struct parser *p, FILE *f, struct sevslot_config *c)
 		if ((err = set(p, c, trim(s), trim(eq + 1))) < 0)
 			break;
 	}
-	if (err == 0 && ferror(f))
-		err = sv_fail(p->ctx, -EIO, "%s: cannot read: %s", p->file, strerror(errno));
-	free(buf);
 	return err;
 }
 

@@ -92,6 +92,42 @@ static void test_config_missing_named_file_is_enoent(void **state)
 	assert_non_null(strstr(sevslot_errmsg(ctx), path));
 }
 
+/*
+ * Issue 10, 2: a line too long to be a config line is an error, never a
+ * reason to stop reading: the limit after a huge comment is not lost, and
+ * /dev/zero (no end, no newline) fails at once instead of eating memory.
+ */
+static void test_config_huge_line_is_an_error_not_the_end(void **state)
+{
+	struct sevslot_config *c = NULL;
+	size_t n = 300 * 1024;
+	char *text = malloc(n + 64);
+
+	(void)state;
+	assert_non_null(text);
+	memset(text, 'x', n);
+	text[0] = '#';
+	strcpy(text + n, "\n[pool.sev]\nlimit = 4\n");
+	assert_int_equal(load(text, &c), -EINVAL);
+	assert_null(c);
+	assert_non_null(strstr(sevslot_errmsg(ctx), "sevslot.conf:1: line longer than"));
+	free(text);
+	assert_int_equal(sevslot_config_load(ctx, "/dev/zero", &c), -EINVAL);
+	assert_non_null(strstr(sevslot_errmsg(ctx), "/dev/zero:1:"));
+}
+
+/* A read that fails is an I/O error (the CLI's 74), not the end of the file. */
+static void test_config_read_error_is_eio(void **state)
+{
+	struct sevslot_config *c = NULL;
+
+	(void)state;
+	/* fopen opens a directory; its first read fails with EISDIR. */
+	assert_int_equal(sevslot_config_load(ctx, dir, &c), -EIO);
+	assert_null(c);
+	assert_non_null(strstr(sevslot_errmsg(ctx), "cannot read"));
+}
+
 static void test_config_errors_name_file_and_line(void **state)
 {
 	static const struct {
@@ -156,6 +192,8 @@ int main(void)
 		cmocka_unit_test(test_config_empty_file_gives_defaults),
 		cmocka_unit_test(test_config_missing_named_file_is_enoent),
 		cmocka_unit_test(test_config_errors_name_file_and_line),
+		cmocka_unit_test(test_config_huge_line_is_an_error_not_the_end),
+		cmocka_unit_test(test_config_read_error_is_eio),
 		cmocka_unit_test(test_effective_capacity_applies_limit_then_reserved),
 	};
 

@@ -196,6 +196,24 @@ static void test_symlink_out_of_the_sysroot_is_not_followed(void **state)
 	h_rmtree(root);
 }
 
+/* Issue 10, 2: a config file whose read fails is an I/O error (74), not bad configuration. */
+static void test_config_read_error_is_74(void **state)
+{
+	char *root = milan();
+	struct r_result r;
+
+	(void)state;
+	SEVSLOT(r, root, "--config", root, "inventory");
+	assert_exit(r, 74);
+	assert_contains(r.err, "cannot read");
+	r_free(&r);
+	SEVSLOT(r, root, "--config", "/dev/zero", "inventory");
+	assert_exit(r, 78);
+	assert_contains(r.err, "/dev/zero:1: line longer than");
+	r_free(&r);
+	h_rmtree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_directory_or_loop_as_kernel_file_is_74),
 		cmocka_unit_test(test_fifo_held_open_is_65_not_75),
 		cmocka_unit_test(test_symlink_out_of_the_sysroot_is_not_followed),
+		cmocka_unit_test(test_config_read_error_is_74),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,6 +78,8 @@ int cli_config_fail(struct cli *cli, int err)
 
 	if (err == -ENOMEM)
 		return cli_error(EX_SOFTWARE, "config: out of memory");
+	if (err == -EIO)   /* a read that failed: an I/O error, not what the file says */
+		return cli_error(EX_IOERR, "config %s", msg);
 	if (msg[0] == '\0')
 		msg = strerror(-err);
 	return cli_error(EX_CONFIG, "config %s; fix it, or name another file with --config", msg);
