@@ -8,7 +8,12 @@
 
 #include "cli.h"
 
-/* Usage from the ledger, if there is one: -ENOENT when nothing was ever allocated. */
+/*
+ * Usage from the ledger, if there is one: -ENOENT when nothing was ever
+ * allocated. A ledger that is there but cannot be read is an error, whatever
+ * the reason (permission, corruption, a foreign file): the inventory cannot
+ * say what is allocated, and 74 is what its help promises.
+ */
 static int ledger_usage(struct cli *cli, const struct sevslot_config *config,
 			struct sevslot_pool_usage usage[SEVSLOT_POOL_COUNT])
 {
@@ -19,7 +24,7 @@ static int ledger_usage(struct cli *cli, const struct sevslot_config *config,
 	if (err == 0)
 		err = sevslot_ledger_usage(ledger, usage);
 	if (err < 0 && err != -ENOENT)
-		cli_ledger_fail(ledger, err);
+		err = cli_error(EX_IOERR, "inventory: %s", sevslot_ledger_errmsg(ledger));
 	sevslot_ledger_close(ledger);
 	return err;
 }
@@ -63,8 +68,8 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	if ((err = sevslot_config_load(cli->ctx, cli->config, &config)) < 0)
 		return cli_config_fail(cli, err);
 	err = ledger_usage(cli, config, usage);
-	if (err < 0 && err != -ENOENT) {
-		code = cli_exit_code(err);
+	if (err > 0) {
+		code = err;
 		goto out;
 	}
 	have_usage = err == 0;
@@ -89,7 +94,8 @@ const struct cli_command cli_inventory_cmd = {
 	.summary = "slots per model for Placement, NFD, Prometheus or people",
 	.json = "the same as --format json",
 	.details =
-		"Allocated and free slots come from the ledger when it exists.\n"
+		"Allocated and free slots come from the ledger when it exists; one that exists\n"
+		"but cannot be read (permission, corruption, not a ledger) is an error.\n"
 		"Exit 0; 64 unknown format; 74 ledger unreadable; 78 bad configuration.\n",
 	.run = run,
 };

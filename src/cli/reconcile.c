@@ -24,26 +24,55 @@ static void live_free(struct live *l)
 	free(l->ids);
 }
 
+/*
+ * One line of at most `cap` - 2 bytes (a consumer id is at most 255) into
+ * buf, without its line end: its length, -1 at the end of the input, -2 for
+ * a line too long (the rest of it is not read), -3 for a failed read. A read
+ * that fails is never taken for the end: releasing every consumer after it
+ * would free slots of guests that still run.
+ */
+static ssize_t read_line(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int c = EOF;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (n + 2 >= cap)
+			return -2;
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	if (c == EOF && ferror(f))
+		return -3;
+	if (c == EOF && n == 0)
+		return -1;
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	return (ssize_t)n;
+}
+
 /* Read FILE's ids; an exit code on failure, -1 when read. */
 static int read_live(const char *file, struct live *l)
 {
 	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
 	const char *shown = f == stdin ? "(stdin)" : file;
-	char *line = NULL;
-	size_t cap = 0;
+	char line[258];
 	ssize_t len;
 	unsigned lineno = 0;
 	int code = -1;
 
 	if (f == NULL)
 		return cli_error(EX_DATAERR, "reconcile: --live %s: %s", file, strerror(errno));
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	while ((len = read_line(f, line, sizeof(line))) != -1) {
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
+		if (len == -3) {
+			code = cli_error(EX_IOERR, "reconcile: --live %s: cannot read after line %u: "
+					 "%s; nothing released", shown, lineno - 1, strerror(errno));
+			break;
+		}
 		if (len == 0)
 			continue;
-		if ((size_t)len != strlen(line) || !sevslot_consumer_is_valid(line)) {
+		if (len < 0 || (size_t)len != strlen(line) || !sevslot_consumer_is_valid(line)) {
 			code = cli_error(EX_DATAERR, "reconcile: %s:%u: not a consumer id (1 to 255 "
 					 "bytes of printable ASCII without spaces)", shown, lineno);
 			break;
@@ -65,9 +94,6 @@ static int read_live(const char *file, struct live *l)
 		}
 		l->n++;
 	}
-	if (code < 0 && ferror(f))
-		code = cli_error(EX_DATAERR, "reconcile: --live %s: %s", shown, strerror(errno));
-	free(line);
 	if (f != stdin)
 		fclose(f);
 	return code;
@@ -126,6 +152,7 @@ const struct cli_command cli_reconcile_cmd = {
 	.opts = opts,
 	.summary = "release every allocation whose consumer is not in FILE (- for stdin)",
 	.json = "print {\"dry_run\", \"released\": [{consumer, model, pool, slot, ...}]}",
-	.details = "Exit 0 done; 64 no --live; 65 FILE unreadable or a line not a consumer id.\n",
+	.details = "Exit 0 done; 64 no --live; 65 FILE cannot be opened or a line not a consumer\n"
+		   "id; 74 a read of FILE that failed (nothing is released).\n",
 	.run = run,
 };
