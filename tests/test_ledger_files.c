@@ -611,6 +611,73 @@ static void test_inventory_unreadable_ledger_is_74(void **state)
 	r_free(&r);
 }
 
+/* A capability line of the shim's log ("CapEff:\t000000000002000f"), as a mask. */
+static unsigned long long cap_line(const char *log, const char *name)
+{
+	const char *p = strstr(log, name);
+
+	if (p == NULL)
+		fail_msg("no %s in '%s'", name, log);
+	return strtoull(p + strlen(name), NULL, 16);
+}
+
+/*
+ * Issue 10, 9: every command that reads the live host gives up its
+ * capabilities and the bounding set before it parses. The probing commands
+ * end with none; the ledger commands keep at most what writing the ledger
+ * may need (CAP_CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, SYS_RAWIO),
+ * and nothing can be regained through exec.
+ */
+static void test_live_commands_drop_capabilities(void **state)
+{
+	static const struct {
+		const char *args[3];
+		bool none;
+	} cmds[] = {
+		{ { "probe" }, true }, { { "inventory" }, true }, { { "launch-security" }, true },
+		{ { "audit" }, true }, { { "allocate", "vm" }, false }, { { "release", "vm" }, false },
+		{ { "list" }, false },
+	};
+	const unsigned long long ledger_caps = 0x2000full;
+	char shim[600], preload[700], logenv[700], log[600], lib[1024];
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	r_build_path(shim, sizeof(shim), "tests/capstate.so");
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", shim);
+	snprintf(log, sizeof(log), "%s/caps", w.root);
+	snprintf(logenv, sizeof(logenv), "SEVSLOT_CAPS_LOG=%s", log);
+	snprintf(lib, sizeof(lib), "%s/lib/ledger.db", w.dir);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		const char *argv[8] = { bin, "--ledger", lib };
+		char *const env[] = { preload, logenv, NULL };
+		struct r_result r;
+		size_t n = 3;
+		char *text;
+		int fd;
+
+		for (size_t j = 0; j < 3 && cmds[i].args[j] != NULL; j++)
+			argv[n++] = cmds[i].args[j];
+		argv[n] = NULL;
+		unlink(log);
+		r = r_run_env(argv, env);      /* live: whatever this host is, the exit does not matter */
+		r_free(&r);
+		fd = open(log, O_RDONLY);
+		assert_true(fd >= 0);
+		text = r_slurp(fd);
+		close(fd);
+		if (cap_line(text, "CapBnd:") != 0)
+			fail_msg("%s kept a bounding set: %s", cmds[i].args[0], text);
+		if (cmds[i].none && (cap_line(text, "CapEff:") != 0 || cap_line(text, "CapPrm:") != 0))
+			fail_msg("%s kept capabilities: %s", cmds[i].args[0], text);
+		if ((cap_line(text, "CapEff:") & ~ledger_caps) != 0 ||
+		    (cap_line(text, "CapPrm:") & ~ledger_caps) != 0)
+			fail_msg("%s kept more than the ledger needs: %s", cmds[i].args[0], text);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +692,7 @@ int main(void)
 		cmocka_unit_test_setup(test_first_use_by_forty_processes_at_once, fresh),
 		cmocka_unit_test_setup(test_reconcile_live_list_read_failure_releases_nothing, fresh),
 		cmocka_unit_test_setup(test_inventory_unreadable_ledger_is_74, fresh),
+		cmocka_unit_test_setup(test_live_commands_drop_capabilities, fresh),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

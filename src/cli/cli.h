@@ -83,8 +83,14 @@ int cli_operands(const struct cli_command *cmd, int argc, char **argv, int want)
 int cli_print(const struct cli_command *cmd, int err, char *text);
 /* A consumer id the command was given: exit 65 with the rule when invalid, else -1. */
 int cli_check_consumer(const struct cli_command *cmd, const char *consumer);
-/* Probe the host; live, every capability is dropped once the sources are read. */
+/* Probe the host; every capability is dropped once the sources are read. */
 int cli_probe(struct cli *cli, unsigned flags, struct sevslot_host **out);
+/*
+ * Before any command runs (main.c): keep only the capabilities a command can
+ * need before cli_probe drops the rest, and empty the bounding set. Returns
+ * -1, or an exit code when the capabilities cannot be changed.
+ */
+int cli_limit_caps(void);
 
 /* ------------------------------------------------- ledger commands (ledger.c) */
 

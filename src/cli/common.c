@@ -4,6 +4,7 @@
  * from the same table), checking operands, printing what the output layer
  * rendered, and probing the host.
  */
+#include <cap-ng.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,8 +155,30 @@ int cli_check_consumer(const struct cli_command *cmd, const char *consumer)
 
 int cli_probe(struct cli *cli, unsigned flags, struct sevslot_host **out)
 {
-	/* Live: open the devices first, then give up every capability before parsing. */
-	if (sevslot_is_live(cli->ctx))
-		flags |= SEVSLOT_PROBE_DROP_CAPS;
-	return sevslot_probe(cli->ctx, flags, out);
+	/*
+	 * Open the devices first, then give up every capability before parsing:
+	 * live, and under a sysroot too, whose files are untrusted input.
+	 */
+	return sevslot_probe(cli->ctx, flags | SEVSLOT_PROBE_DROP_CAPS, out);
+}
+
+int cli_limit_caps(void)
+{
+	if (capng_get_caps_process() < 0)
+		return cli_error(EX_OSERR, "cannot read this process's capabilities");
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
+		return -1;      /* an unprivileged caller: nothing to give up */
+	capng_clear(CAPNG_SELECT_BOTH);
+	/*
+	 * What a command may still need before cli_probe drops the rest: the MSR
+	 * (CAP_SYS_RAWIO), a ledger a group member created (CAP_DAC_OVERRIDE,
+	 * CAP_DAC_READ_SEARCH), giving a new ledger to group sevslot and giving
+	 * back its access (CAP_CHOWN, CAP_FOWNER). Nothing for a program run
+	 * later: the bounding set is emptied.
+	 */
+	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_RAWIO, CAP_DAC_OVERRIDE,
+		      CAP_DAC_READ_SEARCH, CAP_CHOWN, CAP_FOWNER, -1);
+	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+		return cli_error(EX_OSERR, "cannot drop capabilities");
+	return -1;
 }

@@ -112,7 +112,9 @@ int main(int argc, char **argv)
 	if (err < 0)
 		return cli_error(EX_USAGE, "--sysroot %s: %s", cli.sysroot, strerror(-err));
 	sevslot_set_log_fn(cli.ctx, log_stderr, NULL);
-	code = cmd->run(cmd, &cli, argc - optind, argv + optind);
+	/* One place, so that no command can forget: see also cli_probe. */
+	if ((code = cli_limit_caps()) < 0)
+		code = cmd->run(cmd, &cli, argc - optind, argv + optind);
 	sevslot_free(cli.ctx);
 	if (fflush(stdout) != 0 && code == EX_OK)
 		return cli_error(EX_IOERR, "cannot write to standard output: %s", strerror(errno));
