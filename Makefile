@@ -70,7 +70,7 @@ INSTALL_ENV = B='$(B)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' LIBDIR='$(LIBDIR)' 
 DIST      := sevslot-$(VERSION)
 
 .PHONY: all deps check check-unit check-fixtures check-install check-workflows check-abi check-san check-hw run bench bench-smoke bench-progs \
-        install uninstall dist distcheck check-bare clean headertest
+        install uninstall dist distcheck check-bare clean headertest fuzz fuzz-build fuzz-bins fuzz-smoke
 
 all: $(B)/sevslot $(B)/libsevslot.a $(B)/libsevslot.so $(B)/sevslot.pc
 
@@ -153,9 +153,48 @@ check-fixtures: all
 check-san:
 	$(MAKE) B=$(B)/san SAN=1 CFLAGS="-O1 -g" check-unit check-fixtures
 
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), each parser an outsider can feed,
+# built with clang under ASan+UBSan against a library built the same way, in
+# build/fuzz. tools/fuzz seeds each from the fixtures and tests/fuzz/seeds/,
+# gives it tests/fuzz/NAME.dict, and runs it. `make fuzz FUZZ_TIME=600
+# FUZZ_TARGETS="cpuid config"` runs for as long as asked; fuzz-smoke runs
+# each for a few seconds and is part of `make check`.
+FUZZ_B          ?= build/fuzz
+FUZZ_TIME       ?= 60
+FUZZ_SMOKE_TIME ?= 3
+FUZZ_TARGETS    ?=
+FUZZ_SRC        := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN        := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/fuzz/%)
+# The live list's reader is the CLI's own (static): its target includes
+# src/cli/reconcile.c and links the other CLI objects but main's.
+FUZZ_CLI_OBJ    := $(filter-out %/main.o %/reconcile.o,$(CLI_OBJ))
+
+$(B)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/libsevslot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(REAL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(B)/libsevslot.a \
+		$(PKG_LIBS) $(REAL_LDFLAGS)
+
+$(B)/fuzz/live: tests/fuzz/fuzz_live.c tests/fuzz/fuzz.h src/cli/reconcile.c $(FUZZ_CLI_OBJ) \
+		$(B)/libsevslot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(REAL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -Isrc/cli -o $@ $< $(FUZZ_CLI_OBJ) \
+		$(B)/libsevslot.a $(PKG_LIBS) -lm $(REAL_LDFLAGS)
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz-build: | $(B)/.deps-ok
+	$(MAKE) B=$(FUZZ_B) CC=clang SAN=1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" fuzz-bins
+
+fuzz: fuzz-build
+	tools/fuzz $(FUZZ_B) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	@tools/fuzz $(FUZZ_B) $(FUZZ_SMOKE_TIME)
+
 # The sanitizer pass comes last, even under make -j, so the suite's final
 # lines are test tallies.
-check: check-unit check-fixtures check-install check-workflows check-abi bench-smoke
+check: check-unit check-fixtures check-install check-workflows check-abi bench-smoke fuzz-smoke
 	$(MAKE) check-san
 
 check-hw: all
