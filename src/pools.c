@@ -19,17 +19,20 @@
 
 static void set_range(struct sevslot_pool *p, uint32_t lo, uint32_t hi)
 {
+	uint64_t n = (uint64_t)hi - lo + 1;
+
 	p->present = true;
-	/* ASID 0 is the host's, never a guest's (EDX 0 would wrap the count). */
-	if (lo == 0)
-		lo = 1;
 	if (lo > hi || hi == 0) {
 		p->capacity = p->asid_min = p->asid_max = 0;
 		return;
 	}
 	p->asid_min = lo;
 	p->asid_max = hi;
-	p->capacity = hi - lo + 1;
+	/*
+	 * The kernel counts EDX..ECX even when EDX is 0 (a Ryzen 1700X: misc.capacity
+	 * 16 for ECX 15). 0..0xffffffff would wrap to 0: saturate instead.
+	 */
+	p->capacity = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
 /*

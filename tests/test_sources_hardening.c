@@ -106,7 +106,10 @@ static void test_capacity_probe_never_claims_misc_current(void **state)
 	h_rmtree(root);
 }
 
-/* 12. CPUID ECX 0xffffffff, EDX 0: ASID 0 is the host's; the pool's size does not wrap. */
+/*
+ * 12. CPUID ECX 0xffffffff, EDX 0: the kernel's count (ECX - EDX + 1) would be
+ * 2^32, which wrapped to capacity 0 with asid_max 4294967295; it saturates.
+ */
 static void test_cpuid_edx_zero_does_not_wrap_the_pool(void **state)
 {
 	struct sevslot_host host;
@@ -120,9 +123,13 @@ static void test_cpuid_edx_zero_does_not_wrap_the_pool(void **state)
 	host.kernel.sev = SEVSLOT_PARAM_Y;
 	host.kernel.ciphertext_hiding_asids = -1;
 	sv_pools_derive(&host);
-	assert_int_equal(p->asid_min, 1);
+	assert_int_equal(p->asid_min, 0);
 	assert_int_equal(p->asid_max, 0xffffffffu);
 	assert_int_equal(p->capacity, 0xffffffffu);
+	/* EDX 0 otherwise counts as the kernel counts it (Ryzen 1700X: 0..15 is 16). */
+	host.cpu.max_asid = 15;
+	sv_pools_derive(&host);
+	assert_int_equal(p->capacity, 16);
 	assert_int_equal(host.pools[SEVSLOT_POOL_SEV_ES].capacity, 0);
 }
 
