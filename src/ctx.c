@@ -120,6 +120,7 @@ int sv_fail(struct sevslot_ctx *ctx, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
 	va_end(ap);
+	sv_one_line(ctx->errmsg);
 	sv_log(ctx, SEVSLOT_LOG_ERR, "%s", ctx->errmsg);
 	return err;
 }

@@ -293,14 +293,14 @@ static int allocate_txn(struct sevslot_ledger *l, void *arg)
 					return err;
 				break;
 			}
+			/* Refused even after free_slots was rebuilt: the file disagrees with itself. */
 			if (rebuilt)
-				return sv_ledger_fail(l, -EPROTO, "ledger %s: allocate slot %lld of "
-						      "pool %s: %s", l->path, (long long)slot,
-						      pname, refused);
+				return sv_ledger_corrupt(l, "allocate slot %lld of pool %s: %s",
+							 (long long)slot, pname, refused);
 		} else if (rebuilt) {
-			return sv_ledger_fail(l, -EPROTO, "ledger %s: pool %s has %lld of %lld slots "
-					      "allocated but no free one", l->path, pname,
-					      (long long)count, (long long)cap);
+			return sv_ledger_corrupt(l, "pool %s has %lld of %lld slots allocated but "
+						 "no free one", pname, (long long)count,
+						 (long long)cap);
 		}
 		if ((err = rebuild_free_slots(l, pname)) < 0)
 			return err;

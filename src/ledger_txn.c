@@ -24,6 +24,7 @@ int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(l->errmsg, sizeof(l->errmsg), fmt, ap);
 	va_end(ap);
+	sv_one_line(l->errmsg);
 	sv_log(l->ctx, SEVSLOT_LOG_ERR, "%s", l->errmsg);
 	return err;
 }

@@ -67,3 +67,10 @@ int sv_memstream_close(FILE *f, char **out)
 	*out = NULL;
 	return -ENOMEM;
 }
+
+void sv_one_line(char *msg)
+{
+	for (unsigned char *p = (unsigned char *)msg; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+}

@@ -19,6 +19,12 @@
 #define SV_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
 #define SV_MUST_CHECK __attribute__((warn_unused_result))
 
+/*
+ * Make a message one line a terminal shows as it is: every control byte
+ * (a newline in SQLite's text of a damaged schema, an escape sequence from
+ * an untrusted file) becomes a space. Bytes of 0x80 and above stay (UTF-8).
+ */
+void sv_one_line(char *msg) SV_NONNULL(1);
 /* vasprintf into *out; -ENOMEM (and *out NULL) on failure. */
 int sv_asprintf(char **out, const char *fmt, ...) SV_PRINTF(2, 3) SV_NONNULL(1, 2) SV_MUST_CHECK;
 /*

@@ -221,6 +221,24 @@ static void test_config_read_error_is_74(void **state)
 	h_rmtree(root);
 }
 
+/* A message quoting an untrusted file is one line without control bytes (no terminal escapes). */
+static void test_messages_carry_no_control_bytes(void **state)
+{
+	char *root = milan();
+	struct r_result r;
+
+	(void)state;
+	h_puts(root, "sys/fs/cgroup/misc.capacity", "sev 1\x1b]0;owned\x07\x1b[2J\n");
+	SEVSLOT(r, root, "probe");
+	assert_exit(r, 65);
+	assert_contains(r.err, "misc.capacity");
+	for (const char *p = r.err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 && !(*p == '\n' && p[1] == '\0'))
+			fail_msg("control byte 0x%02x in '%s'", (unsigned char)*p, r.err);
+	r_free(&r);
+	h_rmtree(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_held_open_is_65_not_75),
 		cmocka_unit_test(test_symlink_out_of_the_sysroot_is_not_followed),
 		cmocka_unit_test(test_config_read_error_is_74),
+		cmocka_unit_test(test_messages_carry_no_control_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
