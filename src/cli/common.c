@@ -164,21 +164,30 @@ int cli_probe(struct cli *cli, unsigned flags, struct sevslot_host **out)
 
 int cli_limit_caps(void)
 {
-	if (capng_get_caps_process() < 0)
-		return cli_error(EX_OSERR, "cannot read this process's capabilities");
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
-		return -1;      /* an unprivileged caller: nothing to give up */
-	capng_clear(CAPNG_SELECT_BOTH);
 	/*
 	 * What a command may still need before cli_probe drops the rest: the MSR
 	 * (CAP_SYS_RAWIO), a ledger a group member created (CAP_DAC_OVERRIDE,
 	 * CAP_DAC_READ_SEARCH), giving a new ledger to group sevslot and giving
-	 * back its access (CAP_CHOWN, CAP_FOWNER). Nothing for a program run
-	 * later: the bounding set is emptied.
+	 * back its access (CAP_CHOWN, CAP_FOWNER). Only those the process has:
+	 * under a unit's CapabilityBoundingSet it may have fewer.
 	 */
-	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_RAWIO, CAP_DAC_OVERRIDE,
-		      CAP_DAC_READ_SEARCH, CAP_CHOWN, CAP_FOWNER, -1);
-	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+	static const unsigned keep[] = { CAP_SYS_RAWIO, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+					 CAP_CHOWN, CAP_FOWNER };
+	bool have[sizeof(keep) / sizeof(keep[0])], bounding;
+
+	if (capng_get_caps_process() < 0)
+		return cli_error(EX_OSERR, "cannot read this process's capabilities");
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
+		return -1;      /* an unprivileged caller: nothing to give up */
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		have[i] = capng_have_capability(CAPNG_PERMITTED, keep[i]);
+	/* Nothing for a program run later: the bounding set too, when the process may. */
+	bounding = capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP);
+	capng_clear(bounding ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (have[i])
+			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, keep[i]);
+	if (capng_apply(bounding ? CAPNG_SELECT_BOTH : CAPNG_SELECT_CAPS) < 0)
 		return cli_error(EX_OSERR, "cannot drop capabilities");
 	return -1;
 }
