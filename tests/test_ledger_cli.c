@@ -367,8 +367,10 @@ static void test_cli_reconcile(void **state)
 	RUN(&r, "keep\nnot valid\n", "reconcile", "--live", "-");
 	expect(&r, 65);
 	assert_non_null(strstr(r.err, ":2:"));
+	/* DESIGN.md: an input file the user named that cannot be opened is 66. */
 	RUN(&r, NULL, "reconcile", "--live", "/nonexistent/live");
-	expect(&r, 65);
+	expect(&r, 66);
+	assert_non_null(strstr(r.err, "/nonexistent/live"));
 	/* Nothing released by the refused runs. */
 	RUN(&r, NULL, "list", "--json");
 	o = json_of(&r);

@@ -62,7 +62,7 @@ static int read_live(const char *file, struct live *l)
 	int code = -1;
 
 	if (f == NULL)
-		return cli_error(EX_DATAERR, "reconcile: --live %s: %s", file, strerror(errno));
+		return cli_error(EX_NOINPUT, "reconcile: --live %s: %s", file, strerror(errno));
 	while ((len = read_line(f, line, sizeof(line))) != -1) {
 		lineno++;
 		if (len == -3) {
@@ -152,7 +152,7 @@ const struct cli_command cli_reconcile_cmd = {
 	.opts = opts,
 	.summary = "release every allocation whose consumer is not in FILE (- for stdin)",
 	.json = "print {\"dry_run\", \"released\": [{consumer, model, pool, slot, ...}]}",
-	.details = "Exit 0 done; 64 no --live; 65 FILE cannot be opened or a line not a consumer\n"
-		   "id; 74 a read of FILE that failed (nothing is released).\n",
+	.details = "Exit 0 done; 64 no --live; 65 a line not a consumer id; 66 FILE cannot be\n"
+		   "opened; 74 a read of FILE that failed (nothing is released).\n",
 	.run = run,
 };
