@@ -125,6 +125,8 @@ BEGIN
 	       THEN RAISE(ABORT, 'sevslot: slot outside the pool''s capacity')
 	       WHEN EXISTS (SELECT 1 FROM slots WHERE consumer = NEW.consumer)
 	       THEN RAISE(ABORT, 'sevslot: the consumer already holds a slot; release it first')
+	       WHEN EXISTS (SELECT 1 FROM slots WHERE pool = NEW.pool AND slot = NEW.slot)
+	       THEN RAISE(ABORT, 'sevslot: another consumer holds that slot; release it first')
 	       WHEN EXISTS (SELECT 1 FROM slots WHERE pool = NEW.pool AND slot >= p.capacity)
 	        AND (SELECT count(*) FROM slots WHERE pool = NEW.pool) >= p.capacity
 	       THEN RAISE(ABORT, 'sevslot: pool full')
@@ -154,6 +156,9 @@ BEGIN
 	       WHEN p.capacity IS NULL THEN RAISE(ABORT, 'sevslot: no such pool')
 	       WHEN NEW.slot >= p.capacity
 	       THEN RAISE(ABORT, 'sevslot: slot outside the pool''s capacity')
+	       WHEN EXISTS (SELECT 1 FROM slots WHERE pool = NEW.pool AND slot = NEW.slot
+	                    AND consumer <> OLD.consumer)
+	       THEN RAISE(ABORT, 'sevslot: another consumer holds that slot; release it first')
 	       WHEN EXISTS (SELECT 1 FROM slots WHERE pool = NEW.pool AND slot >= p.capacity
 	                    AND consumer <> OLD.consumer)
 	        AND (SELECT count(*) FROM slots WHERE pool = NEW.pool AND consumer <> OLD.consumer)
@@ -176,4 +181,4 @@ SELECT p.pool, p.capacity, count(s.slot), max(p.capacity - count(s.slot), 0)
 
 PRAGMA application_id = 1397053011; -- 0x53455653 "SEVS"
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
