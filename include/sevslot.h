@@ -425,6 +425,10 @@ enum sevslot_finding_kind {
 	SEVSLOT_FINDING_OVER_CAPACITY, /* pool holds more than its capacity */
 	SEVSLOT_FINDING_LEDGER_AHEAD,  /* ledger holds more than the host runs */
 	SEVSLOT_FINDING_HOST_AHEAD,    /* host runs more than the ledger holds */
+	SEVSLOT_FINDING_CAPACITY_EDITED, /* a pool's capacity was written outside
+					    sevslot (ledger: what it said, -1 when
+					    known only from the journal; host: the
+					    capacity this host gives) */
 };
 
 struct sevslot_finding {
@@ -458,8 +462,10 @@ struct sevslot_audit {
 /*
  * Compare the ledger with `host`, a full probe (firmware included): in-use
  * counts per pool (misc.current), the firmware's SEV and SNP guest counts,
- * allocations from an earlier boot and pools over capacity. Counts the host
- * cannot give are reported as -1 and are not drift.
+ * allocations from an earlier boot, pools over capacity, and capacities
+ * written outside sevslot (found at this handle's open, still in a
+ * read-only ledger, or behind allocations still over the real capacity).
+ * Counts the host cannot give are reported as -1 and are not drift.
  */
 int sevslot_ledger_audit(struct sevslot_ledger *ledger, const struct sevslot_host *host,
 			 struct sevslot_audit **out);

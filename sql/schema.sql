@@ -47,7 +47,7 @@ CREATE TABLE pools (
 	capacity   INTEGER NOT NULL CHECK (capacity >= 0),  -- effective: probe, limit, reserved
 	probed     INTEGER NOT NULL CHECK (probed >= 0),    -- what the host reported
 	updated_at TEXT NOT NULL
-) STRICT, WITHOUT ROWID;
+, seal INTEGER) STRICT, WITHOUT ROWID;
 
 CREATE TRIGGER pools_are_never_deleted BEFORE DELETE ON pools
 BEGIN
@@ -84,6 +84,18 @@ BEGIN
 	            SELECT slot + 1 FROM r WHERE slot + 1 < NEW.capacity)
 	        SELECT slot FROM r) AS n
 	 WHERE NOT EXISTS (SELECT 1 FROM slots AS s WHERE s.pool = NEW.pool AND s.slot = n.slot);
+END;
+
+CREATE TRIGGER pools_insert_within_probed BEFORE INSERT ON pools
+BEGIN
+	SELECT RAISE(ABORT, 'sevslot: capacity above the host''s count (probed); sevslot sets both from the host at every open: lower the configured limit instead')
+	 WHERE NEW.capacity > NEW.probed;
+END;
+
+CREATE TRIGGER pools_update_within_probed BEFORE UPDATE OF capacity, probed ON pools
+BEGIN
+	SELECT RAISE(ABORT, 'sevslot: capacity above the host''s count (probed); sevslot sets both from the host at every open: lower the configured limit instead')
+	 WHERE NEW.capacity > NEW.probed;
 END;
 
 CREATE TABLE slots (

@@ -15,6 +15,7 @@ static const char *const finding_kinds[] = {
 	[SEVSLOT_FINDING_OVER_CAPACITY] = "over_capacity",
 	[SEVSLOT_FINDING_LEDGER_AHEAD] = "ledger_ahead",
 	[SEVSLOT_FINDING_HOST_AHEAD] = "host_ahead",
+	[SEVSLOT_FINDING_CAPACITY_EDITED] = "capacity_edited",
 };
 
 const char *sv_finding_kind_name(enum sevslot_finding_kind kind)

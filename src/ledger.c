@@ -101,6 +101,34 @@ static int set_pragmas(struct sevslot_ledger *l)
 
 /* ------------------------------------------------------------- capacity */
 
+int64_t sv_pool_seal(const char *pool, int64_t capacity, int64_t probed)
+{
+	char text[96];
+	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a, 64 bits */
+	int n = snprintf(text, sizeof(text), "sevslot pools 6\n%s\n%lld\n%lld", pool,
+			 (long long)capacity, (long long)probed);
+
+	for (int i = 0; i < n && i < (int)sizeof(text); i++) {
+		h ^= (unsigned char)text[i];
+		h *= 0x100000001b3u;
+	}
+	h &= INT64_MAX;
+	return h != 0 ? (int64_t)h : 1;
+}
+
+/* How a pools row stands against the seal sevslot gave it. */
+enum seal_state { SEALED, UNSEALED, EDITED };
+
+static enum seal_state seal_state(sqlite3_stmt *st, int col, const char *pool, int64_t capacity,
+				  int64_t probed)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return EDITED; /* replaced by hand: the column was not named */
+	if (sqlite3_column_int64(st, col) == 0)
+		return UNSEALED; /* from before schema 6 */
+	return sqlite3_column_int64(st, col) == sv_pool_seal(pool, capacity, probed) ? SEALED : EDITED;
+}
+
 struct refresh {
 	uint32_t probed[SEVSLOT_POOL_COUNT];
 	bool changed;
@@ -114,19 +142,27 @@ static int read_pools(struct sevslot_ledger *l, void *arg)
 	enum sevslot_pool_id pool;
 	int err;
 
-	if ((err = sv_ledger_prepare(l, "SELECT pool, capacity, probed FROM pools", &st)) < 0)
+	if ((err = sv_ledger_prepare(l, "SELECT pool, capacity, probed, seal FROM pools", &st)) < 0)
 		return err;
 	while ((err = sv_ledger_step(l, st, "read pools")) == SQLITE_ROW) {
 		if ((err = sv_ledger_pool_column(l, st, 0, &pool)) < 0)
 			break;
 		if (sqlite3_column_int64(st, 1) != l->capacity[pool] ||
-		    sqlite3_column_int64(st, 2) != r->probed[pool])
+		    sqlite3_column_int64(st, 2) != r->probed[pool] ||
+		    seal_state(st, 3, sevslot_pool_name(pool), sqlite3_column_int64(st, 1),
+			       sqlite3_column_int64(st, 2)) != SEALED)
 			r->changed = true;
 	}
 	sqlite3_reset(st);
 	return err < 0 ? err : 0;
 }
 
+/*
+ * Write each pool's capacity, host count and seal, journaling every change.
+ * A row whose seal does not match was written outside sevslot (the schema
+ * refuses a capacity above the row's host count, but cannot know the host):
+ * it is restored all the same, journaled as 'edited' and warned about.
+ */
 static int write_pools(struct sevslot_ledger *l, void *arg)
 {
 	struct refresh *r = arg;
@@ -135,18 +171,21 @@ static int write_pools(struct sevslot_ledger *l, void *arg)
 
 	if ((err = sv_ledger_prepare(l, "SELECT p.capacity, p.probed, "
 				     "(SELECT count(*) FROM slots s WHERE s.pool = p.pool), "
-				     "(SELECT max(slot) FROM slots s WHERE s.pool = p.pool) "
+				     "(SELECT max(slot) FROM slots s WHERE s.pool = p.pool), p.seal "
 				     "FROM pools p WHERE p.pool = ?1", &sel)) < 0 ||
-	    (err = sv_ledger_prepare(l, "UPDATE pools SET capacity = ?2, probed = ?3, "
+	    (err = sv_ledger_prepare(l, "UPDATE pools SET capacity = ?2, probed = ?3, seal = ?4, "
 				     "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
 				     "WHERE pool = ?1", &upd)) < 0)
 		goto out;
 	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
 		const char *name = sevslot_pool_name(p);
 		int64_t old_cap, old_probed, count, max_slot;
-		char detail[256];
+		enum seal_state seal;
+		char detail[320];
+		const char *result;
 		bool over;
 
+		l->edited[p] = -1;
 		sqlite3_reset(sel);
 		sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
 		if ((err = sv_ledger_step(l, sel, "read pools")) < 0)
@@ -157,23 +196,37 @@ static int write_pools(struct sevslot_ledger *l, void *arg)
 		old_probed = sqlite3_column_int64(sel, 1);
 		count = sqlite3_column_int64(sel, 2);
 		max_slot = sqlite3_column_type(sel, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(sel, 3);
-		if (old_cap == l->capacity[p] && old_probed == r->probed[p])
+		seal = seal_state(sel, 4, name, old_cap, old_probed);
+		if (old_cap == l->capacity[p] && old_probed == r->probed[p] && seal == SEALED)
 			continue;
 		sqlite3_reset(upd);
 		sqlite3_bind_text(upd, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(upd, 2, l->capacity[p]);
 		sqlite3_bind_int64(upd, 3, r->probed[p]);
+		sqlite3_bind_int64(upd, 4, sv_pool_seal(name, l->capacity[p], r->probed[p]));
 		if ((err = sv_ledger_step(l, upd, "update capacity")) < 0)
 			goto out;
+		if (seal != EDITED && old_cap == l->capacity[p] && old_probed == r->probed[p])
+			continue; /* sealed for the first time: nothing changed */
 		over = count > (int64_t)l->capacity[p] || max_slot >= (int64_t)l->capacity[p];
-		snprintf(detail, sizeof(detail),
-			 "capacity %lld -> %u (host reports %u); %lld allocated%s", (long long)old_cap,
-			 l->capacity[p], r->probed[p], (long long)count,
-			 over ? ": over capacity, new allocations refused until back under" : "");
-		if ((err = sv_journal(l, "capacity", NULL, -1, (int)p, -1, over ? "over" : "changed",
-				      detail)) < 0)
+		if (seal == EDITED) {
+			l->edited[p] = old_cap;
+			result = "edited";
+			snprintf(detail, sizeof(detail),
+				 "capacity %lld (host count %lld) was written outside sevslot; restored "
+				 "to %u (host reports %u); %lld allocated%s", (long long)old_cap,
+				 (long long)old_probed, l->capacity[p], r->probed[p], (long long)count,
+				 over ? ": over capacity, new allocations refused until back under" : "");
+		} else {
+			result = over ? "over" : "changed";
+			snprintf(detail, sizeof(detail),
+				 "capacity %lld -> %u (host reports %u); %lld allocated%s",
+				 (long long)old_cap, l->capacity[p], r->probed[p], (long long)count,
+				 over ? ": over capacity, new allocations refused until back under" : "");
+		}
+		if ((err = sv_journal(l, "capacity", NULL, -1, (int)p, -1, result, detail)) < 0)
 			goto out;
-		if (over)
+		if (over || seal == EDITED)
 			sv_log(l->ctx, SEVSLOT_LOG_WARNING, "ledger %s: pool %s: %s", l->path, name,
 			       detail);
 	}
@@ -408,6 +461,8 @@ SEVSLOT_EXPORT int sevslot_ledger_open(struct sevslot_ctx *ctx, const char *path
 	l->ctx = ctx;
 	l->dirfd = -1;
 	l->readonly = (flags & SEVSLOT_LEDGER_READONLY) != 0;
+	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++)
+		l->edited[p] = -1;
 	l->busy_timeout_ms = config != NULL ? config->busy_timeout_ms : SEVSLOT_BUSY_TIMEOUT_MS;
 	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
 		l->policy[p].limit = config != NULL ? config->pools[p].limit : -1;

@@ -9,8 +9,11 @@
  *                          (the kernel charges SNP guests to sev_es)
  *   firmware guest_count   vs amd-sev and amd-sev-es allocations
  *   SNP guest_count        vs amd-sev-snp allocations
- * plus allocations from an earlier boot (their guests cannot still run) and
- * pools holding more than their capacity.
+ * plus allocations from an earlier boot (their guests cannot still run),
+ * pools holding more than their capacity, and capacities written outside
+ * sevslot (a pools row whose seal does not match, found now or restored by
+ * this handle's open; or a pool still over a capacity the journal says was
+ * restored from such a write).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +27,9 @@ struct audit_op {
 	const struct sevslot_host *host;
 	int64_t per_model[SEVSLOT_MODEL_COUNT];
 	int64_t max_slot[SEVSLOT_POOL_COUNT];
+	int64_t stray_capacity[SEVSLOT_POOL_COUNT]; /* pools row written outside sevslot, -1 none */
+	char edited_at[SEVSLOT_POOL_COUNT][32];     /* the journal's last capacity line for an
+						       over pool says 'edited': when */
 	size_t cap_findings;
 };
 
@@ -86,6 +92,70 @@ static int read_slots(struct sevslot_ledger *l, struct audit_op *op)
 	return err < 0 ? err : 0;
 }
 
+/* Pools rows whose seal does not match: written outside sevslot, not yet restored. */
+static int read_seals(struct sevslot_ledger *l, struct audit_op *op)
+{
+	enum sevslot_pool_id pool;
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = sv_ledger_prepare(l, "SELECT pool, capacity, probed, seal FROM pools", &st)) < 0)
+		return err;
+	while ((err = sv_ledger_step(l, st, "audit")) == SQLITE_ROW) {
+		uint32_t cap, probed;
+
+		if ((err = sv_ledger_pool_column(l, st, 0, &pool)) < 0 ||
+		    (err = sv_ledger_u32_column(l, st, 1, "a pool's capacity", &cap)) < 0 ||
+		    (err = sv_ledger_u32_column(l, st, 2, "a pool's host count", &probed)) < 0)
+			break;
+		if (sqlite3_column_type(st, 3) != SQLITE_INTEGER ||
+		    (sqlite3_column_int64(st, 3) != 0 &&
+		     sqlite3_column_int64(st, 3) != sv_pool_seal(sevslot_pool_name(pool), cap, probed)))
+			op->stray_capacity[pool] = cap;
+	}
+	sqlite3_reset(st);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * For a pool over its capacity: was the capacity the journal last recorded
+ * for it a restored stray write? Then the allocations beyond it came in
+ * through that write, not through a host that shrank. Capacity lines are
+ * rare; the scan walks the journal backwards to the pool's last one.
+ */
+static int read_last_capacity_line(struct sevslot_ledger *l, struct audit_op *op, unsigned p)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = sv_ledger_prepare(l, "SELECT result, time FROM events WHERE operation = "
+				     "'capacity' AND pool = ?1 ORDER BY id DESC LIMIT 1", &st)) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, sevslot_pool_name(p), -1, SQLITE_STATIC);
+	err = sv_ledger_step(l, st, "audit");
+	if (err == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "edited") == 0) {
+		const unsigned char *t = sqlite3_column_text(st, 1);
+		size_t n = 0;
+
+		/* A time as sevslot writes it, or none: the journal is read, not trusted. */
+		while (t != NULL && t[n] >= 0x20 && t[n] < 0x7f && n < sizeof(op->edited_at[p]) - 1)
+			n++;
+		snprintf(op->edited_at[p], sizeof(op->edited_at[p]), "%.*s",
+			 t != NULL && t[n] == '\0' && n > 0 ? (int)n : 14,
+			 t != NULL && t[n] == '\0' && n > 0 ? (const char *)t : "an unknown time");
+	}
+	sqlite3_reset(st);
+	return err < 0 ? err : 0;
+}
+
+static bool is_over(const struct audit_op *op, unsigned p)
+{
+	int64_t cap = op->audit->host_capacity[p];
+
+	return (int64_t)op->audit->pools[p].allocated > cap || op->max_slot[p] >= cap;
+}
+
 static int audit_txn(struct sevslot_ledger *l, void *arg)
 {
 	struct audit_op *op = arg;
@@ -94,11 +164,18 @@ static int audit_txn(struct sevslot_ledger *l, void *arg)
 	/* A retried snapshot starts over. */
 	op->audit->n_findings = 0;
 	memset(op->per_model, 0, sizeof(op->per_model));
-	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++)
+	memset(op->edited_at, 0, sizeof(op->edited_at));
+	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
 		op->max_slot[p] = -1;
-	if ((err = sv_ledger_usage_txn(l, op->audit->pools)) < 0)
+		op->stray_capacity[p] = -1;
+	}
+	if ((err = sv_ledger_usage_txn(l, op->audit->pools)) < 0 ||
+	    (err = read_slots(l, op)) < 0 || (err = read_seals(l, op)) < 0)
 		return err;
-	return read_slots(l, op);
+	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++)
+		if (is_over(op, p) && (err = read_last_capacity_line(l, op, p)) < 0)
+			return err;
+	return 0;
 }
 
 static const char *direction(int64_t ledger, int64_t host)
@@ -131,15 +208,63 @@ static int compare(struct audit_op *op, const char *source, int pool, const char
 	return 0;
 }
 
-static int over_capacity(struct audit_op *op)
+/*
+ * A capacity written outside sevslot: still in the table (a read-only
+ * handle), restored by this handle's open, or restored earlier by another
+ * call while allocations it let in are still over the real capacity.
+ */
+static int capacity_edited(struct audit_op *op, const struct sevslot_ledger *l, unsigned p)
+{
+	struct sevslot_audit *a = op->audit;
+	int64_t cap = a->host_capacity[p], n = a->pools[p].allocated;
+	int64_t found = l->edited[p] >= 0 ? l->edited[p] : op->stray_capacity[p];
+	const char *name = sevslot_pool_name(p);
+	struct sevslot_finding *f;
+	char what[160], harm[160];
+
+	f = add(op, SEVSLOT_FINDING_CAPACITY_EDITED, "capacity", (int)p, found, cap);
+	if (f == NULL)
+		return -ENOMEM;
+	if (op->stray_capacity[p] >= 0 && l->edited[p] < 0)
+		snprintf(what, sizeof(what), "the ledger gives it %lld slots, written outside sevslot; "
+			 "the next sevslot call that may write restores the host's %lld",
+			 (long long)found, (long long)cap);
+	else if (found >= 0)
+		snprintf(what, sizeof(what), "its capacity was written outside sevslot (%lld slots); "
+			 "restored to the host's %lld", (long long)found, (long long)cap);
+	else
+		snprintf(what, sizeof(what), "its capacity was written outside sevslot and restored "
+			 "to the host's %lld at %.31s", (long long)cap, op->edited_at[p]);
+	if (!is_over(op, p))
+		harm[0] = '\0';
+	else if (n > cap)
+		snprintf(harm, sizeof(harm), "; it let in %lld allocations beyond them: new "
+			 "allocations are refused until %lld are released", (long long)(n - cap),
+			 (long long)(n - cap));
+	else
+		snprintf(harm, sizeof(harm), "; slot %lld is held beyond them: release it",
+			 (long long)op->max_slot[p]);
+	snprintf(f->message, sizeof(f->message), "pool %s: %s%s (see the journal's 'capacity' "
+		 "lines)", name, what, harm);
+	return 0;
+}
+
+static int over_capacity(struct audit_op *op, const struct sevslot_ledger *l)
 {
 	struct sevslot_audit *a = op->audit;
 
 	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
 		int64_t cap = a->host_capacity[p], n = a->pools[p].allocated;
 		struct sevslot_finding *f;
+		int err;
 
-		if (n <= cap && op->max_slot[p] < cap)
+		if (l->edited[p] >= 0 || op->stray_capacity[p] >= 0 ||
+		    (is_over(op, p) && op->edited_at[p][0] != '\0')) {
+			if ((err = capacity_edited(op, l, p)) < 0)
+				return err;
+			continue;
+		}
+		if (!is_over(op, p))
 			continue;
 		f = add(op, SEVSLOT_FINDING_OVER_CAPACITY, "capacity", (int)p, n, cap);
 		if (f == NULL)
@@ -159,7 +284,7 @@ static int over_capacity(struct audit_op *op)
 	return 0;
 }
 
-static int compare_host(struct audit_op *op)
+static int compare_host(struct audit_op *op, const struct sevslot_ledger *l)
 {
 	const struct sevslot_host *h = op->host;
 	const struct sevslot_kernel *k = &h->kernel;
@@ -180,7 +305,7 @@ static int compare_host(struct audit_op *op)
 			   op->per_model[SEVSLOT_MODEL_SEV_SNP],
 			   h->fw.snp_ok ? (int64_t)h->fw.snp_guest_count : -1)) < 0)
 		return err;
-	return over_capacity(op);
+	return over_capacity(op, l);
 }
 
 SEVSLOT_EXPORT int sevslot_ledger_audit(struct sevslot_ledger *ledger,
@@ -199,7 +324,7 @@ SEVSLOT_EXPORT int sevslot_ledger_audit(struct sevslot_ledger *ledger,
 		op.audit->host_capacity[p] = sv_effective_capacity(host, &ledger->policy[p], p);
 	err = sv_ledger_read(ledger, "audit", audit_txn, &op);
 	if (err == 0)
-		err = compare_host(&op);
+		err = compare_host(&op, ledger);
 	if (err < 0) {
 		sevslot_audit_free(op.audit);
 		return err;

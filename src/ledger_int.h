@@ -47,6 +47,8 @@ struct sevslot_ledger {
 	struct sevslot_pool_policy policy[SEVSLOT_POOL_COUNT]; /* copied from the config */
 	struct sevslot_host *host;           /* capacity probe; NULL when read-only */
 	uint32_t capacity[SEVSLOT_POOL_COUNT]; /* effective, as refreshed at open */
+	int64_t edited[SEVSLOT_POOL_COUNT];  /* capacity this open found written outside
+						sevslot and restored; -1 none */
 	uint64_t rng;                        /* retry jitter */
 	uint64_t busy_since_ms;              /* when the busy handler started waiting */
 	unsigned n_stmts;
@@ -140,6 +142,14 @@ int sv_ledger_pool_column(struct sevslot_ledger *l, sqlite3_stmt *st, int col,
 /* An integer from 0 to UINT32_MAX in column `col`; `what` names it in the message. */
 int sv_ledger_u32_column(struct sevslot_ledger *l, sqlite3_stmt *st, int col, const char *what,
 			 uint32_t *out);
+
+/*
+ * The check value sevslot stores with a pools row it writes (schema 6): a
+ * row whose seal does not match was written by something else. Never 0,
+ * which marks a row from before schema 6.
+ */
+int64_t sv_pool_seal(const char *pool, int64_t capacity, int64_t probed) SV_NONNULL(1);
+
 /* Fill an allocation from a row: consumer, model, pool, slot, allocated_at, boot_id. */
 int sv_allocation_from_row(struct sevslot_ledger *l, sqlite3_stmt *st, int first,
 			   struct sevslot_allocation *out) SV_NONNULL(1, 2, 4) SV_MUST_CHECK;

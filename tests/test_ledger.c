@@ -519,7 +519,12 @@ static void test_schema_refuses_stray_writes(void **state)
 		"DELETE FROM pools WHERE pool = 'sev'",
 		"UPDATE pools SET pool = 'x' WHERE pool = 'sev'",
 		"UPDATE pools SET capacity = -1 WHERE pool = 'sev'",
-		"INSERT INTO pools VALUES ('tdx', 1, 1, 't')",
+		"INSERT INTO pools (pool, capacity, probed, updated_at) VALUES ('tdx', 1, 1, 't')",
+		/* no capacity above the host's count the row records (schema 6) */
+		"UPDATE pools SET capacity = 4 WHERE pool = 'sev'",
+		"UPDATE pools SET probed = 2 WHERE pool = 'sev'",
+		("INSERT OR REPLACE INTO pools (pool, capacity, probed, updated_at) "
+		 "VALUES ('sev', 9, 3, 't')"),
 		/* the journal is append-only */
 		"UPDATE events SET result = 'x'",
 		"DELETE FROM events",
@@ -899,6 +904,114 @@ static void test_audit_flags_earlier_boot_and_over_capacity(void **state)
 	lh_teardown(&w);
 }
 
+static int edited_warnings;
+
+static void watch_edited(void *data, int priority, const char *msg)
+{
+	(void)data;
+	if (priority == SEVSLOT_LOG_WARNING && strstr(msg, "written outside sevslot") != NULL)
+		edited_warnings++;
+}
+
+/*
+ * The review's case: a 7-slot pool, its capacity written up to 20 by hand,
+ * then two INSERTs. The schema refuses the capacity alone; written together
+ * with the host's count it passes (the schema cannot know the host), and
+ * then the next open restores it, journals and warns, and audit reports it
+ * as a capacity written outside sevslot, not as a host that shrank: found
+ * still in place (read-only), restored by the audit's own open, and later
+ * from the journal while the allocations it let in are still over.
+ */
+static void test_capacity_written_by_hand(void **state)
+{
+	static const char *const stray[] = {
+		"UPDATE pools SET capacity = 20, probed = 20 WHERE pool = 'sev'",
+		"INSERT INTO slots VALUES ('hand-7', 'amd-sev', 'sev', 7, 't', "
+		"'11111111-2222-3333-4444-555555555555')",
+		"INSERT INTO slots VALUES ('hand-8', 'amd-sev', 'sev', 8, 't', "
+		"'11111111-2222-3333-4444-555555555555')",
+	};
+	struct lh w;
+	struct sevslot_ledger *l;
+	struct sevslot_audit *a;
+	const struct sevslot_finding *f;
+	sqlite3 *db;
+	char id[16];
+
+	(void)state;
+	lh_setup(&w, 7, 1); /* pool sev: 7 slots */
+	sevslot_set_log_fn(w.ctx, watch_edited, NULL);
+	sevslot_set_log_priority(w.ctx, SEVSLOT_LOG_WARNING);
+	l = lh_open(&w, NULL);
+	for (unsigned i = 0; i < 7; i++) {
+		snprintf(id, sizeof(id), "vm-%u", i);
+		assert_int_equal(sevslot_ledger_allocate(l, id, SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	}
+	sevslot_ledger_close(l);
+
+	db = lh_db(w.path, true);
+	assert_int_equal(lh_exec(db, "UPDATE pools SET capacity = 20 WHERE pool = 'sev'"),
+			 SQLITE_CONSTRAINT);
+	assert_non_null(strstr(sqlite3_errmsg(db), "capacity above the host's count"));
+	for (size_t i = 0; i < sizeof(stray) / sizeof(stray[0]); i++)
+		assert_int_equal(lh_exec(db, stray[i]), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* Read-only, nothing is restored: the row itself is the finding. */
+	assert_int_equal(sevslot_ledger_open(w.ctx, w.path, NULL, SEVSLOT_LEDGER_READONLY, &l), 0);
+	a = audit_of(&w, l);
+	f = finding(a, SEVSLOT_FINDING_CAPACITY_EDITED, "capacity");
+	assert_non_null(f);
+	assert_int_equal(f->pool, SEVSLOT_POOL_SEV);
+	assert_int_equal(f->ledger, 20);
+	assert_int_equal(f->host, 7);
+	assert_non_null(strstr(f->message, "the next sevslot call that may write restores"));
+	assert_null(finding(a, SEVSLOT_FINDING_OVER_CAPACITY, "capacity"));
+	sevslot_audit_free(a);
+	sevslot_ledger_close(l);
+	assert_int_equal(edited_warnings, 0);
+
+	/* The next open restores it, journals it as edited and warns. */
+	l = lh_open(&w, NULL);
+	assert_int_equal(edited_warnings, 1);
+	assert_int_equal(sevslot_ledger_allocate(l, "vm-new", SEVSLOT_MODEL_SEV, NULL, NULL), -EAGAIN);
+	a = audit_of(&w, l);
+	assert_false(a->consistent);
+	f = finding(a, SEVSLOT_FINDING_CAPACITY_EDITED, "capacity");
+	assert_non_null(f);
+	assert_int_equal(f->ledger, 20);
+	assert_int_equal(f->host, 7);
+	assert_non_null(strstr(f->message, "let in 2 allocations"));
+	assert_null(finding(a, SEVSLOT_FINDING_OVER_CAPACITY, "capacity"));
+	assert_int_equal(a->n_findings, 1);
+	sevslot_audit_free(a);
+	sevslot_ledger_close(l);
+	db = lh_db(w.path, false);
+	assert_int_equal(lh_int(db, "SELECT capacity FROM pools WHERE pool = 'sev'"), 7);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation = 'capacity' "
+				"AND result = 'edited' AND detail LIKE 'capacity 20 (host count 20)%'"), 1);
+	sqlite3_close(db);
+
+	/* Another handle: the journal still names the cause while the pool is over. */
+	l = lh_open(&w, NULL);
+	assert_int_equal(edited_warnings, 1);
+	a = audit_of(&w, l);
+	f = finding(a, SEVSLOT_FINDING_CAPACITY_EDITED, "capacity");
+	assert_non_null(f);
+	assert_int_equal(f->ledger, -1);
+	assert_non_null(strstr(f->message, "restored to the host's 7 at "));
+	sevslot_audit_free(a);
+	/* Back under: nothing left to report. */
+	assert_int_equal(sevslot_ledger_release(l, "hand-7", NULL), 0);
+	assert_int_equal(sevslot_ledger_release(l, "hand-8", NULL), 0);
+	a = audit_of(&w, l);
+	assert_true(a->consistent);
+	sevslot_audit_free(a);
+	sevslot_ledger_close(l);
+	lh_check_invariants(w.path, false);
+	lh_teardown(&w);
+}
+
 /* The allocate path probes capacity only: a /dev/sev a full probe rejects is never read. */
 static void test_allocate_path_issues_no_firmware_command(void **state)
 {
@@ -995,6 +1108,7 @@ int main(void)
 		cmocka_unit_test(test_audit_consistent_and_unknowns_are_not_drift),
 		cmocka_unit_test(test_audit_flags_drift_both_ways),
 		cmocka_unit_test(test_audit_flags_earlier_boot_and_over_capacity),
+		cmocka_unit_test(test_capacity_written_by_hand),
 		cmocka_unit_test(test_library_never_prints_but_logs),
 		cmocka_unit_test(test_allocate_path_issues_no_firmware_command),
 		cmocka_unit_test(test_config_path_names_the_ledger),

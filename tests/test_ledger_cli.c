@@ -332,6 +332,37 @@ static void test_cli_audit_exit_0_consistent_65_drift(void **state)
 	unlink(p);
 }
 
+/* A capacity written by hand is its own finding, and the next call restores it. */
+static void test_cli_audit_capacity_edited(void **state)
+{
+	struct run r;
+	json_object *o, *f;
+	sqlite3 *db;
+
+	(void)state;
+	RUN(&r, NULL, "allocate", "vm");
+	expect(&r, 0);
+	db = lh_db(w.path, true);
+	assert_int_equal(lh_exec(db, "UPDATE pools SET capacity = 9 WHERE pool = 'sev'"),
+			 SQLITE_CONSTRAINT);
+	assert_int_equal(lh_exec(db, "UPDATE pools SET capacity = 9, probed = 9 WHERE pool = 'sev'"),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	RUN(&r, NULL, "audit", "--json");
+	assert_int_equal(r.code, 65);
+	o = json_of(&r);
+	assert_int_equal(json_object_array_length(get(o, "findings")), 1);
+	f = json_object_array_get_idx(get(o, "findings"), 0);
+	assert_string_equal(json_object_get_string(get(f, "kind")), "capacity_edited");
+	assert_string_equal(json_object_get_string(get(f, "pool")), "sev");
+	assert_int_equal(json_object_get_int(get(f, "ledger")), 9);
+	assert_int_equal(json_object_get_int(get(f, "host")), 3);
+	json_object_put(o);
+	/* Restored by that audit's own open: the next one is consistent. */
+	RUN(&r, NULL, "audit");
+	expect(&r, 0);
+}
+
 static void test_cli_reconcile(void **state)
 {
 	struct run r;
@@ -563,6 +594,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cli_release_is_idempotent, fresh),
 		cmocka_unit_test_setup(test_cli_list_text_and_json, fresh),
 		cmocka_unit_test_setup(test_cli_audit_exit_0_consistent_65_drift, fresh),
+		cmocka_unit_test_setup(test_cli_audit_capacity_edited, fresh),
 		cmocka_unit_test_setup(test_cli_reconcile, fresh),
 		cmocka_unit_test_setup(test_cli_bad_config_is_78_naming_file_and_line, fresh),
 		cmocka_unit_test_setup(test_cli_locked_ledger_is_75_naming_it, fresh),

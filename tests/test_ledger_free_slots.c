@@ -163,17 +163,21 @@ static void test_free_slots_follow_stray_writes(void **state)
 		"BEGIN; DELETE FROM slots WHERE consumer = 'renamed'; ROLLBACK",
 		"DELETE FROM slots WHERE pool = 'sev_es'",
 		"INSERT INTO slots VALUES ('es-3', 'amd-sev-es', 'sev_es', 3, 't', 'b')",
-		/* Capacity: shrink under held slots, grow back, grow beyond. */
+		/*
+		 * Capacity: shrink under held slots, grow back, grow beyond with
+		 * the host's count written too (the schema cannot know the host;
+		 * the next open restores it).
+		 */
 		"UPDATE pools SET capacity = 6 WHERE pool = 'sev'",
 		"UPDATE pools SET capacity = 11 WHERE pool = 'sev'",
-		"UPDATE pools SET capacity = 20 WHERE pool = 'sev'",
+		"UPDATE pools SET capacity = 20, probed = 20 WHERE pool = 'sev'",
 		"UPDATE pools SET capacity = 0 WHERE pool = 'sev_es'",
 		"UPDATE pools SET capacity = 4 WHERE pool = 'sev_es'",
-		"UPDATE pools SET probed = 3, updated_at = 'now'",
+		"UPDATE pools SET probed = probed + 1, updated_at = 'now'",
 		"UPDATE pools SET capacity = capacity + 1",
 		/* REPLACE of a pool's row: no UPDATE trigger, derived afresh. */
-		"INSERT OR REPLACE INTO pools VALUES ('sev', 11, 11, 't')",
-		"INSERT OR REPLACE INTO pools VALUES ('sev_es', 2, 4, 't')",
+		"INSERT OR REPLACE INTO pools (pool, capacity, probed, updated_at) VALUES ('sev', 11, 11, 't')",
+		"INSERT OR REPLACE INTO pools (pool, capacity, probed, updated_at) VALUES ('sev_es', 2, 4, 't')",
 		"UPDATE pools SET capacity = 4 WHERE pool = 'sev_es'",
 	};
 	static const char *const refused[] = {
@@ -197,6 +201,12 @@ static void test_free_slots_follow_stray_writes(void **state)
 		"INSERT INTO slots VALUES ('big', 'amd-sev', 'sev', 11, 't', 'b')",
 		"UPDATE slots SET slot = 11 WHERE consumer = 'renamed'",
 		"INSERT INTO slots VALUES ('p', 'amd-sev', 'nope', 1, 't', 'b')",
+		/* A capacity above the host's count in the same row (schema 6). */
+		"UPDATE pools SET capacity = 12 WHERE pool = 'sev'",
+		"UPDATE pools SET probed = 3",
+		"UPDATE pools SET capacity = capacity + 1",
+		("INSERT OR REPLACE INTO pools (pool, capacity, probed, updated_at) "
+		 "VALUES ('sev', 20, 11, 't')"),
 		/* The first row moves to 10, the next runs into it: all undone. */
 		"UPDATE slots SET slot = 10 WHERE pool = 'sev'",
 		"UPDATE OR REPLACE slots SET slot = 10 WHERE pool = 'sev'",
@@ -240,8 +250,17 @@ static void test_free_slots_follow_stray_writes(void **state)
 	assert_holders(db, "sev_es", "es-3:3");
 	sqlite3_close(db);
 
-	/* sevslot takes it from there: the lowest slot nobody holds. */
+	/*
+	 * sevslot takes it from there: every pools row was written by hand
+	 * (sev and sev_es replaced, sev_snp grown to 1), so each is restored
+	 * from the host and journaled as edited; then the lowest free slot.
+	 */
 	l = lh_open(&w, NULL);
+	db = lh_db(w.path, false);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE operation = 'capacity' "
+				"AND result = 'edited'"), 3);
+	assert_int_equal(lh_int(db, "SELECT capacity FROM pools WHERE pool = 'sev_snp'"), 0);
+	sqlite3_close(db);
 	assert_free(w.path, "sev", "1,2,3,5,6,8,10");
 	assert_int_equal(alloc(l, "next"), 1);
 	assert_int_equal(alloc(l, "next-1"), 2);

@@ -46,8 +46,9 @@ const struct cli_command cli_audit_cmd = {
 	.json = "print {\"ledger\", \"consistent\", \"pools\", \"counts\", \"findings\"}",
 	.details =
 		"Compares, per pool, the ledger's allocations with misc.current, the firmware's\n"
-		"guest count and the SNP guest count; flags allocations from an earlier boot and\n"
-		"pools over capacity. Counts this host cannot give are shown as unknown.\n"
+		"guest count and the SNP guest count; flags allocations from an earlier boot,\n"
+		"pools over capacity and capacities written outside sevslot. Counts this host\n"
+		"cannot give are shown as unknown.\n"
 		"Exit 0 consistent; 65 drift found; 74 ledger unreadable; 78 bad configuration.\n",
 	.run = run,
 };
