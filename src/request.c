@@ -8,7 +8,12 @@
  *   flavor hw:mem_encryption_model  image hw_mem_encryption_model   amd-sev|amd-sev-es|amd-sev-snp
  *
  * A flavor/image disagreement is a conflict. An encrypted guest needs the q35
- * machine type, UEFI firmware, and no IDE devices (q35 has no IDE bus).
+ * machine type, UEFI firmware, and no IDE devices (q35 has no IDE bus). An
+ * SEV-SNP guest also needs stateless firmware, image hw_firmware_stateless
+ * true, as nova requires (nova/virt/hardware.py,
+ * MemEncryptionConfigSevSnp.check_constraints, which raises
+ * StatelessFirmwareRequired unless get_stateless_firmware_constraint() is
+ * true): SNP with QEMU boots OVMF as read-only memory (-bios), with no NVRAM.
  */
 #include <errno.h>
 #include <string.h>
@@ -100,9 +105,11 @@ static int merged_model(struct sevslot_ctx *ctx, const char *const *flavor,
 	return 0;
 }
 
-/* The guest settings an encrypted guest cannot run with. */
-static int check_guest(struct sevslot_ctx *ctx, const char *const *image)
+/* The guest settings an encrypted guest of `model` cannot run with. */
+static int check_guest(struct sevslot_ctx *ctx, const char *const *image, enum sevslot_model model)
 {
+	const char *stateless = prop(image, "hw_firmware_stateless");
+	bool is_stateless = false;
 	static const char *const ide_keys[] = { "hw_disk_bus", "hw_cdrom_bus" };
 	const char *mt = prop(image, "hw_machine_type");
 	const char *fw = prop(image, "hw_firmware_type");
@@ -122,6 +129,13 @@ static int check_guest(struct sevslot_ctx *ctx, const char *const *image)
 			return sv_fail(ctx, -EINVAL,
 				       "image %s=ide: q35 has no IDE bus; use virtio or sata", ide_keys[k]);
 	}
+	if (stateless != NULL && parse_bool(stateless, &is_stateless) < 0)
+		return sv_fail(ctx, -EINVAL, "image hw_firmware_stateless='%.32s' is not a boolean (true/false)",
+			       stateless);
+	if (model == SEVSLOT_MODEL_SEV_SNP && !is_stateless)
+		return sv_fail(ctx, -EINVAL,
+			       "image hw_firmware_stateless=%.16s: amd-sev-snp needs stateless firmware (set hw_firmware_stateless=true), as nova requires",
+			       stateless != NULL ? stateless : "(unset)");
 	return 0;
 }
 
@@ -144,7 +158,7 @@ SEVSLOT_EXPORT int sevslot_request_translate(struct sevslot_ctx *ctx, const char
 				       "a memory encryption model was given without hw:mem_encryption=true (flavor) or hw_mem_encryption=true (image)");
 		return 0;
 	}
-	err = check_guest(ctx, image);
+	err = check_guest(ctx, image, out->model);
 	if (err < 0)
 		return err;
 	out->requested = true;

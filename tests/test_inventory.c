@@ -43,7 +43,7 @@ static int teardown(void **state)
 /* sevslot --sysroot ROOT --ledger L --config C ARGS... */
 static struct r_result run(const struct env *e, const char *root, const char *const args[])
 {
-	const char *argv[16];
+	const char *argv[32];
 	char bin[512];
 	size_t n = 0;
 
@@ -180,6 +180,32 @@ static void test_request_cli_prints_the_placement_request(void **state)
 	r_free(&r);
 }
 
+/* SEV-SNP needs stateless firmware, as nova requires: 65 without it. */
+static void test_request_cli_snp_needs_stateless_firmware(void **state)
+{
+	const char *stateful[] = { "request", "--flavor", "hw:mem_encryption=true", "--flavor",
+				   "hw:mem_encryption_model=amd-sev-snp", "--image",
+				   "hw_firmware_type=uefi", "--image", "hw_firmware_stateless=false",
+				   NULL };
+	const char *stateless[] = { "request", "--flavor", "hw:mem_encryption=true", "--flavor",
+				    "hw:mem_encryption_model=amd-sev-snp", "--image",
+				    "hw_firmware_type=uefi", "--image", "hw_firmware_stateless=true",
+				    NULL };
+	struct r_result r = run(*state, MILAN, stateful);
+
+	assert_exit(r, 65);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "sevslot: request: image hw_firmware_stateless=false: amd-sev-snp "
+				   "needs stateless firmware (set hw_firmware_stateless=true), as nova "
+				   "requires\n");
+	r_free(&r);
+	r = run(*state, MILAN, stateless);
+	assert_exit(r, 0);
+	assert_string_equal(r.out, "model=amd-sev-snp\nresources:MEM_ENCRYPTION_CONTEXT=1\n"
+				   "trait:HW_CPU_X86_AMD_SEV_SNP=required\n");
+	r_free(&r);
+}
+
 static void test_launch_security_cli(void **state)
 {
 	const char *sev[] = { "launch-security", NULL };
@@ -213,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_of_a_host_without_sev),
 		cmocka_unit_test(test_inventory_unknown_format_is_usage),
 		cmocka_unit_test(test_request_cli_prints_the_placement_request),
+		cmocka_unit_test(test_request_cli_snp_needs_stateless_firmware),
 		cmocka_unit_test(test_launch_security_cli),
 	};
 

@@ -83,13 +83,53 @@ static void test_request_accepts_every_oslo_boolean(void **state)
 static void test_request_image_alone_asks_and_names_the_model(void **state)
 {
 	const char *image[] = { "hw_mem_encryption=yes", "hw_mem_encryption_model=amd-sev-snp",
-				UEFI_Q35, NULL };
+				"hw_firmware_stateless=true", UEFI_Q35, NULL };
 	struct sevslot_request req;
 
 	assert_int_equal(translate(state, NULL, image, &req), 0);
 	assert_true(req.requested);
 	assert_int_equal(req.model, SEVSLOT_MODEL_SEV_SNP);
 	assert_string_equal(sevslot_model_trait(req.model), "HW_CPU_X86_AMD_SEV_SNP");
+}
+
+/*
+ * SEV-SNP boots from stateless firmware only, as nova requires
+ * (nova/virt/hardware.py, MemEncryptionConfigSevSnp.check_constraints):
+ * image hw_firmware_stateless must be true; unset or false is refused. The
+ * other models take either.
+ */
+static void test_request_snp_needs_stateless_firmware(void **state)
+{
+	static const char *const refused[] = { NULL, "hw_firmware_stateless=false",
+					       "hw_firmware_stateless=no", "hw_firmware_stateless=0" };
+	static const char *const accepted[] = { "hw_firmware_stateless=true",
+						"hw_firmware_stateless=Yes",
+						"hw_firmware_stateless=1" };
+	const char *flavor[] = { "hw:mem_encryption=true", "hw:mem_encryption_model=amd-sev-snp",
+				 NULL };
+	const char *sev[] = { "hw:mem_encryption=true", NULL };
+	const char *image[] = { UEFI_Q35, NULL, NULL };
+	struct sevslot_request req;
+
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		image[2] = refused[i];
+		assert_int_equal(translate(state, flavor, image, &req), -EINVAL);
+		assert_false(req.requested);
+		assert_contains(msg(state), "amd-sev-snp needs stateless firmware");
+		assert_contains(msg(state), "hw_firmware_stateless=true");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(accepted); i++) {
+		image[2] = accepted[i];
+		assert_int_equal(translate(state, flavor, image, &req), 0);
+		assert_int_equal(req.model, SEVSLOT_MODEL_SEV_SNP);
+	}
+	image[2] = "hw_firmware_stateless=maybe";
+	assert_int_equal(translate(state, flavor, image, &req), -EINVAL);
+	assert_contains(msg(state), "hw_firmware_stateless='maybe' is not a boolean");
+	/* SEV takes stateful firmware, and says nothing of the property. */
+	image[2] = "hw_firmware_stateless=false";
+	assert_int_equal(translate(state, sev, image, &req), 0);
+	assert_int_equal(req.model, SEVSLOT_MODEL_SEV);
 }
 
 static void test_request_nothing_asked_is_not_an_error(void **state)
@@ -240,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_request_flavor_true_asks_for_amd_sev),
 		cmocka_unit_test(test_request_accepts_every_oslo_boolean),
 		cmocka_unit_test(test_request_image_alone_asks_and_names_the_model),
+		cmocka_unit_test(test_request_snp_needs_stateless_firmware),
 		cmocka_unit_test(test_request_nothing_asked_is_not_an_error),
 		cmocka_unit_test(test_request_flavor_image_conflict_is_refused),
 		cmocka_unit_test(test_request_refuses_what_sev_cannot_run),

@@ -18,7 +18,8 @@ static const struct cli_opt opts[] = {
 	  .help = "a flavor extra spec (hw:mem_encryption, hw:mem_encryption_model)" },
 	{ .name = "image", .arg = "KEY=VALUE", .many = image, .count = &ni, .max = MAX_PROPS,
 	  .help = "an image property (hw_mem_encryption, hw_mem_encryption_model,\n"
-		  "hw_machine_type, hw_firmware_type, hw_disk_bus, hw_cdrom_bus)" },
+		  "hw_machine_type, hw_firmware_type, hw_firmware_stateless,\n"
+		  "hw_disk_bus, hw_cdrom_bus)" },
 	{ .name = NULL },
 };
 
@@ -45,6 +46,7 @@ const struct cli_command cli_request_cmd = {
 	.json = "print {\"requested\", \"model\", \"resources\", \"required_traits\"}",
 	.details =
 		"Exit 0 with the request (or 'no memory encryption requested'); 65 when the\n"
-		"properties conflict or ask for what SEV cannot run (not q35, not UEFI, IDE).\n",
+		"properties conflict or ask for what SEV cannot run (not q35, not UEFI, IDE;\n"
+		"amd-sev-snp without hw_firmware_stateless=true, as nova requires).\n",
 	.run = run,
 };
