@@ -281,6 +281,7 @@ struct sevslot_config {
 	char *ledger_path;          /* [ledger] path, or NULL */
 	unsigned busy_timeout_ms;   /* [ledger] busy_timeout_ms */
 	struct sevslot_pool_policy pools[SEVSLOT_POOL_COUNT];
+	char *path;                 /* the file read, or NULL (defaults) */
 };
 
 /*
@@ -291,6 +292,24 @@ struct sevslot_config {
  */
 int sevslot_config_load(struct sevslot_ctx *ctx, const char *path, struct sevslot_config **out);
 void sevslot_config_free(struct sevslot_config *config);
+/*
+ * Judge the configuration (NULL: defaults) against `host`, pool by pool, as
+ * the specification asks of the operator's limit. "What the host reports"
+ * for a pool is its size as the probe derives it (CPUID 0x8000001F by the
+ * kernel's arithmetic), which misc.capacity confirms where the misc cgroup
+ * exists. Through the log callback, naming the file:
+ *  - WARNING: a limit above what the host reports; the pool is capped to it;
+ *  - WARNING: a limit taken as given where the kernel reports no count
+ *    (no misc.capacity); it is still never more than CPUID's count;
+ *  - INFO: a limit equal to what the host reports (auto says the same);
+ *  - WARNING: a [pool.sev_snp] section on a host without a separate SNP pool.
+ * Fails with -ERANGE, the reason in sevslot_errmsg(ctx), for a non-zero
+ * limit on a pool no model this host can run draws on, or `reserved` above
+ * the pool's total (the host's count capped by the limit).
+ * sevslot_ledger_open applies the same judgement to its capacity probe.
+ */
+int sevslot_config_check(struct sevslot_ctx *ctx, const struct sevslot_config *config,
+			 const struct sevslot_host *host);
 /*
  * Effective capacity of a pool: the probe's capacity, capped by the pool's
  * `limit`, less `reserved` (never below 0). `config` may be NULL.
@@ -321,6 +340,8 @@ uint32_t sevslot_effective_capacity(const struct sevslot_host *host,
  *   -ENOENT   (read-only open) no ledger: nothing was ever allocated
  *   -EISDIR   the path names a directory
  *   -ENOSPC   the file system is full;  -EIO  I/O error or corruption
+ *   -ERANGE   (open) the configuration does not fit this host: see
+ *             sevslot_config_check; the message names the file
  * A failed write changes nothing: each write is one transaction.
  *
  * Thread-safety: a handle may be used by one thread at a time. Any number of
@@ -524,6 +545,8 @@ int sevslot_inventory_format_from_name(const char *name, enum sevslot_inventory_
  * (the host's capacity capped by the configured limit), those reserved, and,
  * when `usage` is given (from sevslot_ledger_usage), those allocated.
  * `config` may be NULL (defaults); `hostname` names Placement providers.
+ * -ERANGE when the configuration does not fit the host (sevslot_config_check
+ * says why, and logs what the operator should hear).
  */
 int sevslot_inventory_render(const struct sevslot_host *host, const struct sevslot_config *config,
 			     const struct sevslot_pool_usage *usage, const char *hostname,

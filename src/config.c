@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Policy: the configuration file (INI style, DESIGN.md "Config") and the
- * effective capacity of a pool under it. Unknown sections and keys are
- * errors: a misspelt `limt = 4` must not leave a host unlimited.
+ * Policy: the configuration file (INI style, DESIGN.md "Config"), how its
+ * limits apply to a host, and the effective capacity of a pool under it.
+ * Unknown sections and keys are errors: a misspelt `limt = 4` must not
+ * leave a host unlimited.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -259,6 +260,8 @@ SEVSLOT_EXPORT int sevslot_config_load(struct sevslot_ctx *ctx, const char *path
 	}
 	err = parse(&p, f, c);
 	fclose(f);
+	if (err == 0 && (c->path = strdup(p.file)) == NULL)
+		err = -ENOMEM;
 	if (err < 0) {
 		sevslot_config_free(c);
 		return err;
@@ -272,7 +275,105 @@ SEVSLOT_EXPORT void sevslot_config_free(struct sevslot_config *config)
 	if (config == NULL)
 		return;
 	free(config->ledger_path);
+	free(config->path);
 	free(config);
+}
+
+/* The models that draw on `pool` here, "amd-sev-es or amd-sev-snp", into buf. */
+static const char *models_of(const struct sevslot_host *host, unsigned pool, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT && n < len; m++)
+		if (host->models[m].pool == pool)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " or " : "",
+					      sevslot_model_name(m));
+	return buf[0] != '\0' ? buf : "no model";
+}
+
+/*
+ * One pool: its numbers, and what the operator should hear. "What the host
+ * reports" is the pool's size as the probe derives it (CPUID by the kernel's
+ * arithmetic), which misc.capacity confirms where the misc cgroup exists;
+ * README.md ("Configuration") gives the reasoning.
+ */
+static int judge_pool(struct sevslot_ctx *ctx, const struct sevslot_host *host,
+		      const struct sevslot_pool_policy *pol, unsigned p, const char *file,
+		      struct sv_pool_limits *out)
+{
+	const struct sevslot_pool *pool = &host->pools[p];
+	const char *name = sevslot_pool_name(p);
+	bool confirmed = host->kernel.misc_capacity_read;
+	char models[64];
+
+	memset(out, 0, sizeof(*out));
+	if (!pool->present) {
+		/* pool.sev_snp where ciphertext hiding does not split sev_es */
+		if (ctx != NULL && (pol->limit > 0 || pol->reserved > 0))
+			sv_log(ctx, SEVSLOT_LOG_WARNING, "%s: [pool.%s] does not apply on this host: "
+			       "it has no separate %s pool (SEV-SNP guests draw on sev_es unless "
+			       "ciphertext hiding splits it); its limit and reserved are ignored",
+			       file, name, name);
+		return 0;
+	}
+	out->host = pool->capacity;
+	out->total = pol->limit >= 0 && (uint64_t)pol->limit < pool->capacity ?
+			     (uint32_t)pol->limit : pool->capacity;
+	out->reserved = pol->reserved;
+	if (pol->limit > 0 && !pool->usable)
+		return ctx == NULL ? -ERANGE :
+		       sv_fail(ctx, -ERANGE, "%s: [pool.%s] limit = %lld, but this host cannot run "
+			       "%s guests from that pool ('sevslot probe' says why); set limit = 0 "
+			       "or auto there", file, name, (long long)pol->limit,
+			       models_of(host, p, models, sizeof(models)));
+	if (pol->reserved > out->total)
+		return ctx == NULL ? -ERANGE :
+		       sv_fail(ctx, -ERANGE, "%s: [pool.%s] reserved = %u is above the pool's total "
+			       "of %u slots (this host reports %u%s); lower reserved", file, name,
+			       pol->reserved, out->total, pool->capacity,
+			       out->total < pool->capacity ? ", capped by limit" : "");
+	if (ctx == NULL || pol->limit <= 0)
+		return 0;
+	if ((uint64_t)pol->limit > pool->capacity)
+		sv_log(ctx, SEVSLOT_LOG_WARNING, "%s: [pool.%s] limit = %lld is above the %u slots "
+		       "this host reports for the pool%s; using %u", file, name, (long long)pol->limit,
+		       pool->capacity, confirmed ? "" : " (CPUID's count; the kernel reports none "
+		       "without the misc cgroup)", pool->capacity);
+	else if (!confirmed)
+		sv_log(ctx, SEVSLOT_LOG_WARNING, "%s: [pool.%s] limit = %lld taken as given: the "
+		       "kernel reports no slot count here (no misc.capacity: Linux before 5.13, or "
+		       "no misc cgroup controller); CPUID gives the pool %u", file, name,
+		       (long long)pol->limit, pool->capacity);
+	else if ((uint64_t)pol->limit == pool->capacity)
+		sv_log(ctx, SEVSLOT_LOG_INFO, "%s: [pool.%s] limit = %lld is what this host reports; "
+		       "limit = auto says the same", file, name, (long long)pol->limit);
+	return 0;
+}
+
+int sv_policy_judge(struct sevslot_ctx *ctx, const struct sevslot_host *host,
+		    const struct sevslot_pool_policy *policy, const char *file,
+		    struct sv_pool_limits out[SEVSLOT_POOL_COUNT])
+{
+	static const struct sevslot_pool_policy none = { .limit = -1, .reserved = 0 };
+	int err;
+
+	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++)
+		if ((err = judge_pool(ctx, host, policy != NULL ? &policy[p] : &none, p,
+				      file != NULL ? file : "(no configuration file)", &out[p])) < 0)
+			return err;
+	return 0;
+}
+
+SEVSLOT_EXPORT int sevslot_config_check(struct sevslot_ctx *ctx,
+					const struct sevslot_config *config,
+					const struct sevslot_host *host)
+{
+	struct sv_pool_limits limits[SEVSLOT_POOL_COUNT];
+
+	ctx->errmsg[0] = '\0';
+	return sv_policy_judge(ctx, host, config != NULL ? config->pools : NULL,
+			       config != NULL ? config->path : NULL, limits);
 }
 
 uint32_t sv_effective_capacity(const struct sevslot_host *host,

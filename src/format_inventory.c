@@ -214,9 +214,11 @@ SEVSLOT_EXPORT int sevslot_inventory_render(const struct sevslot_host *host,
 	struct sv_json w = { .depth = 0 };
 	size_t len;
 	FILE *f;
+	int err;
 
 	*out = NULL;
-	sv_inventory_compute(host, config, usage, &inv);
+	if ((err = sv_inventory_compute(host, config, usage, &inv)) < 0)
+		return err;
 	switch (format) {
 	case SEVSLOT_INVENTORY_JSON:
 		own_json(&w, &inv);

@@ -3,40 +3,36 @@
  * Inventory (policy layer): what this host offers schedulers, per model and
  * per pool. A scheduler may count on the host's capacity capped by the
  * configured limit; `reserved` of those are kept back (Placement subtracts
- * them itself; the ledger never hands them out).
+ * them itself; the ledger never hands them out). The numbers come from
+ * sv_policy_judge, as the ledger's do: a configuration that does not fit
+ * the host is refused here too, never clamped.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "policy.h"
 
-/* The pool's configured policy, or "auto, nothing reserved". */
-static struct sevslot_pool_policy policy_of(const struct sevslot_config *config,
-					    enum sevslot_pool_id pool)
-{
-	struct sevslot_pool_policy none = { .limit = -1, .reserved = 0 };
-
-	return config != NULL ? config->pools[pool] : none;
-}
-
-void sv_inventory_compute(const struct sevslot_host *host, const struct sevslot_config *config,
-			  const struct sevslot_pool_usage *usage, struct sv_inventory *inv)
+int sv_inventory_compute(const struct sevslot_host *host, const struct sevslot_config *config,
+			 const struct sevslot_pool_usage *usage, struct sv_inventory *inv)
 {
 	const struct sevslot_kernel *k = &host->kernel;
+	struct sv_pool_limits limits[SEVSLOT_POOL_COUNT];
+	int err;
 
 	memset(inv, 0, sizeof(*inv));
+	if ((err = sv_policy_judge(NULL, host, config != NULL ? config->pools : NULL, NULL,
+				   limits)) < 0)
+		return err;
 	inv->usable = host->usable;
 	inv->have_usage = usage != NULL;
 	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
 		struct sv_inventory_pool *ip = &inv->pools[p];
-		struct sevslot_pool_policy pol = policy_of(config, (enum sevslot_pool_id)p);
-		uint32_t cap = host->pools[p].capacity;
 
 		ip->present = host->pools[p].present;
 		ip->usable = host->pools[p].usable;
-		ip->capacity = cap;
-		ip->total = pol.limit >= 0 && (uint64_t)pol.limit < cap ? (uint32_t)pol.limit : cap;
-		ip->reserved = pol.reserved < ip->total ? pol.reserved : ip->total;
+		ip->capacity = host->pools[p].capacity;
+		ip->total = limits[p].total;
+		ip->reserved = limits[p].reserved;
 		ip->allocated = usage != NULL ? usage[p].allocated : 0;
 		/* misc.current counts SEV-ES and SEV-SNP guests together, as sev_es. */
 		ip->in_use = -1;
@@ -50,6 +46,7 @@ void sv_inventory_compute(const struct sevslot_host *host, const struct sevslot_
 		inv->models[m].pool = host->models[m].pool;
 		inv->models[m].usable = host->models[m].usable;
 	}
+	return 0;
 }
 
 SEVSLOT_EXPORT int sevslot_inventory_format_from_name(const char *name,

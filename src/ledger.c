@@ -245,12 +245,16 @@ out:
 static int refresh_capacity(struct sevslot_ledger *l)
 {
 	struct refresh r = { .changed = false };
+	struct sv_pool_limits limits[SEVSLOT_POOL_COUNT];
 	int err;
 
 	err = sevslot_probe(l->ctx, SEVSLOT_PROBE_CAPACITY, &l->host);
 	if (err < 0)
 		return sv_ledger_fail(l, err, "ledger %s: cannot probe this host's capacity: %s",
 				      l->path, sevslot_errmsg(l->ctx));
+	/* The operator's limits, judged against this host: warnings, or a config error. */
+	if ((err = sv_policy_judge(l->ctx, l->host, l->policy, l->config_path, limits)) < 0)
+		return sv_ledger_fail(l, err, "%s", sevslot_errmsg(l->ctx));
 	for (unsigned p = 0; p < SEVSLOT_POOL_COUNT; p++) {
 		r.probed[p] = l->host->pools[p].present ? l->host->pools[p].capacity : 0;
 		l->capacity[p] = sv_effective_capacity(l->host, &l->policy[p], p);
@@ -468,6 +472,10 @@ SEVSLOT_EXPORT int sevslot_ledger_open(struct sevslot_ctx *ctx, const char *path
 		l->policy[p].limit = config != NULL ? config->pools[p].limit : -1;
 		l->policy[p].reserved = config != NULL ? config->pools[p].reserved : 0;
 	}
+	if (config != NULL && config->path != NULL && (l->config_path = strdup(config->path)) == NULL) {
+		snprintf(l->errmsg, sizeof(l->errmsg), "out of memory");
+		return -ENOMEM;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	l->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)l;
 	if (l->rng == 0)
@@ -493,6 +501,7 @@ SEVSLOT_EXPORT void sevslot_ledger_close(struct sevslot_ledger *ledger)
 	sqlite3_close_v2(ledger->db);
 	sv_ledger_unlocate(ledger);
 	sevslot_host_free(ledger->host);
+	free(ledger->config_path);
 	free(ledger->path);
 	free(ledger);
 }

@@ -45,6 +45,7 @@ struct sevslot_ledger {
 	unsigned busy_timeout_ms;
 	unsigned schema_version;             /* user_version once opened */
 	struct sevslot_pool_policy policy[SEVSLOT_POOL_COUNT]; /* copied from the config */
+	char *config_path;                   /* the config file, for messages; or NULL */
 	struct sevslot_host *host;           /* capacity probe; NULL when read-only */
 	uint32_t capacity[SEVSLOT_POOL_COUNT]; /* effective, as refreshed at open */
 	int64_t edited[SEVSLOT_POOL_COUNT];  /* capacity this open found written outside

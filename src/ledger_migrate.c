@@ -79,9 +79,10 @@ int sv_ledger_migrate(struct sevslot_ledger *l)
 	err = sv_ledger_write(l, "migrate the schema", migrate, &m);
 	if (err < 0)
 		return err;
+	/* A new ledger is no news; an upgrade is worth a line. */
 	if (m.from < sv_sql_n_files)
-		sv_log(l->ctx, SEVSLOT_LOG_INFO, "ledger %s: schema %u -> %u", l->path, m.from,
-		       sv_sql_n_files);
+		sv_log(l->ctx, m.from == 0 ? SEVSLOT_LOG_DEBUG : SEVSLOT_LOG_INFO,
+		       "ledger %s: schema %u -> %u", l->path, m.from, sv_sql_n_files);
 	l->schema_version = sv_sql_n_files;
 	return 0;
 }

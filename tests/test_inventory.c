@@ -143,8 +143,17 @@ static void test_inventory_nfd_and_prometheus(void **state)
 static void test_inventory_of_a_host_without_sev(void **state)
 {
 	const char *args[] = { "inventory", "--format", "placement", "--host", "x", NULL };
-	struct r_result r = run(*state, INTEL, args);
+	const struct env *e = *state;
+	struct r_result r = run(e, INTEL, args);
 
+	/* The configuration limits pool sev, which this host cannot use: exit 78. */
+	assert_exit(r, 78);
+	assert_contains(r.err, "[pool.sev] limit = 100, but this host cannot run amd-sev guests");
+	r_free(&r);
+	/* Without it: no provider, exit 0. */
+	h_puts(e->dir, "sevslot.conf", "");
+	r = run(e, INTEL, args);
+	h_puts(e->dir, "sevslot.conf", "[pool.sev]\nlimit = 100\nreserved = 2\n");
 	assert_exit(r, 0);
 	assert_contains(r.out, "\"providers\": [\n  ]");
 	r_free(&r);

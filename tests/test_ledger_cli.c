@@ -412,6 +412,7 @@ static void test_cli_reconcile(void **state)
 static void test_cli_bad_config_is_78_naming_file_and_line(void **state)
 {
 	struct run r;
+	char p[600];
 
 	(void)state;
 	h_puts(w.dir, "sevslot.conf", "[ledger]\nbusy_timeout_ms = soon\n");
@@ -421,12 +422,24 @@ static void test_cli_bad_config_is_78_naming_file_and_line(void **state)
 	RUN(&r, NULL, "--config", "/nonexistent/sevslot.conf", "list");
 	expect(&r, 78);
 	assert_non_null(strstr(r.err, "/nonexistent/sevslot.conf"));
-	/* A good one applies its limit. */
+	/*
+	 * A good one applies its limit; on a host whose kernel reports the
+	 * pool's count (misc.capacity), a limit below it is said nothing of.
+	 */
 	h_puts(w.dir, "sevslot.conf", "[pool.sev]\nlimit = 1\n");
+	h_puts(w.root, "sys/fs/cgroup/misc.capacity", "sev 3\nsev_es 1\n");
 	RUN(&r, NULL, "--config", conf, "allocate", "a");
 	expect(&r, 0);
+	assert_string_equal(r.err, "");
 	RUN(&r, NULL, "--config", conf, "allocate", "b");
 	expect(&r, 75);
+	/* Without misc.capacity the kernel reports no count: taken as given, with a warning. */
+	snprintf(p, sizeof(p), "%s/sys/fs/cgroup/misc.capacity", w.root);
+	unlink(p);
+	RUN(&r, NULL, "--config", conf, "allocate", "a");
+	expect(&r, 0);
+	assert_non_null(strstr(r.err, "sevslot: warning: "));
+	assert_non_null(strstr(r.err, "[pool.sev] limit = 1 taken as given"));
 }
 
 static void test_cli_locked_ledger_is_75_naming_it(void **state)

@@ -41,6 +41,8 @@ int cli_exit_code(int err)
 	case -EACCES:
 	case -EPERM:
 		return EX_NOPERM;
+	case -ERANGE:      /* the configuration does not fit this host */
+		return EX_CONFIG;
 	case -EIO:
 	case -EROFS:       /* read-only media: readers still read */
 	case -EISDIR:
@@ -67,6 +69,9 @@ int cli_ledger_fail(const struct sevslot_ledger *ledger, int err)
 {
 	const char *msg = sevslot_ledger_errmsg(ledger);
 
+	if (err == -ERANGE && msg[0] != '\0')
+		return cli_error(EX_CONFIG, "config %s; fix it, or name another file with --config",
+				 msg);
 	if (msg[0] != '\0')
 		return cli_error(cli_exit_code(err), "%s", msg);
 	return cli_error(cli_exit_code(err), "ledger: %s", strerror(-err));

@@ -77,6 +77,11 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 		code = cli_fail(cmd, cli, err);
 		goto out;
 	}
+	/* The operator's limits against this host: warnings on stderr, or exit 78. */
+	if ((err = sevslot_config_check(cli->ctx, config, host)) < 0) {
+		code = cli_config_fail(cli, err);
+		goto out;
+	}
 	err = sevslot_inventory_render(host, config, have_usage ? usage : NULL, hostname, format,
 				       &text);
 	if ((code = cli_print(cmd, err, text)) < 0)
@@ -95,7 +100,10 @@ const struct cli_command cli_inventory_cmd = {
 	.json = "the same as --format json",
 	.details =
 		"Allocated and free slots come from the ledger when it exists; one that exists\n"
-		"but cannot be read (permission, corruption, not a ledger) is an error.\n"
+		"but cannot be read (permission, corruption, not a ledger) is an error. Each\n"
+		"pool's limit is judged against this host: above what it reports, capped with\n"
+		"a warning on stderr; for a pool no usable model draws on, or reserved above\n"
+		"the total, exit 78.\n"
 		"Exit 0; 64 unknown format; 74 ledger unreadable; 78 bad configuration.\n",
 	.run = run,
 };

@@ -48,12 +48,18 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* The CLI prints the library's errors itself; debug lines go to stderr. */
+/*
+ * The library's warnings and notes go to stderr as they come (a limit capped,
+ * a capacity restored); its errors the command prints itself, once, with
+ * the exit code. SEVSLOT_LOG chooses how much: info by default here.
+ */
 static void log_stderr(void *data, int priority, const char *msg)
 {
 	(void)data;
-	if (priority > SEVSLOT_LOG_ERR)
-		fprintf(stderr, "sevslot: debug: %s\n", msg);
+	if (priority <= SEVSLOT_LOG_ERR)
+		return;
+	fprintf(stderr, "sevslot: %s%s\n", priority == SEVSLOT_LOG_WARNING ? "warning: " :
+		priority == SEVSLOT_LOG_INFO ? "info: " : "debug: ", msg);
 }
 
 int main(int argc, char **argv)
@@ -112,6 +118,8 @@ int main(int argc, char **argv)
 	if (err < 0)
 		return cli_error(EX_USAGE, "--sysroot %s: %s", cli.sysroot, strerror(-err));
 	sevslot_set_log_fn(cli.ctx, log_stderr, NULL);
+	if (getenv("SEVSLOT_LOG") == NULL)
+		sevslot_set_log_priority(cli.ctx, SEVSLOT_LOG_INFO);
 	/* One place, so that no command can forget: see also cli_probe. */
 	if ((code = cli_limit_caps()) < 0)
 		code = cmd->run(cmd, &cli, argc - optind, argv + optind);
