@@ -148,6 +148,7 @@ check-fixtures: all
 	@python3 tests/fixtures/facts.py $(B)/sevslot
 	@python3 tests/schema.py $(B)/sevslot
 	@python3 tests/add_fixture.py $(B)/sevslot
+	@python3 tests/nfd.py $(B)/sevslot
 
 # The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:

@@ -128,23 +128,41 @@ static void placement_json(struct sv_json *w, const struct sv_inventory *inv,
 }
 
 /*
- * NFD's names (its cpu source reads misc.capacity into these): a file for
- * /etc/kubernetes/node-feature-discovery/features.d/, one label a line.
+ * A Node Feature Discovery local feature file (features.d), in the input
+ * format NFD documents (docs/usage/customization-guide.md, "Local feature
+ * source"; source/local/local.go): one `<key>[=<value>]` a line, `#`
+ * comments, `# +no-label` directives. Labels must be prefixed, so the
+ * per-model verdicts use NFD's own label names in its namespace, where a
+ * local feature file overrides NFD's cpu source (which reads only the
+ * kvm_amd parameters). The slot counts, which change with the
+ * configuration and must not churn labels, are features only, under NFD's
+ * cpu.security element names, for NodeFeatureRules to turn into extended
+ * resources (`@local.feature.sev.asids`): a usable model's pool, capped by
+ * the configured limit, less what is reserved. SEV-SNP has a name of its
+ * own, sev.snp.encrypted_state_ids: its pool when ciphertext hiding splits
+ * sev_es (1..N), the shared sev_es pool otherwise.
  */
 static void nfd(FILE *f, const struct sv_inventory *inv)
 {
-	const struct sv_inventory_pool *pools = inv->pools;
+	static const struct {
+		const char *label, *count;
+	} names[] = {
+		[SEVSLOT_MODEL_SEV] = { "cpu-security.sev.enabled", "sev.asids" },
+		[SEVSLOT_MODEL_SEV_ES] = { "cpu-security.sev.es.enabled", "sev.encrypted_state_ids" },
+		[SEVSLOT_MODEL_SEV_SNP] = { "cpu-security.sev.snp.enabled",
+					    "sev.snp.encrypted_state_ids" },
+	};
 
 	fputs("# sevslot inventory --format nfd: a Node Feature Discovery local feature file\n", f);
-	fprintf(f, "cpu-security.sev.enabled=%s\n",
-		inv->models[SEVSLOT_MODEL_SEV].usable ? "true" : "false");
-	fprintf(f, "cpu-security.sev.es.enabled=%s\n",
-		inv->models[SEVSLOT_MODEL_SEV_ES].usable ? "true" : "false");
-	fprintf(f, "cpu-security.sev.snp.enabled=%s\n",
-		inv->models[SEVSLOT_MODEL_SEV_SNP].usable ? "true" : "false");
-	fprintf(f, "cpu-security.sev.asids=%u\n", pools[SEVSLOT_POOL_SEV].capacity);
-	fprintf(f, "cpu-security.sev.encrypted_state_ids=%u\n",
-		pools[SEVSLOT_POOL_SEV_ES].capacity + pools[SEVSLOT_POOL_SEV_SNP].capacity);
+	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++)
+		fprintf(f, "feature.node.kubernetes.io/%s=%s\n", names[m].label,
+			inv->models[m].usable ? "true" : "false");
+	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++) {
+		const struct sv_inventory_pool *p = &inv->pools[inv->models[m].pool];
+
+		if (inv->models[m].usable)
+			fprintf(f, "# +no-label\n%s=%u\n", names[m].count, p->total - p->reserved);
+	}
 }
 
 static void metric(FILE *f, const char *name, const char *help)

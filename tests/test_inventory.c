@@ -125,11 +125,13 @@ static void test_inventory_nfd_and_prometheus(void **state)
 	struct r_result r = run(*state, MILAN, nfd);
 
 	assert_exit(r, 0);
-	assert_contains(r.out, "cpu-security.sev.enabled=true\n");
-	assert_contains(r.out, "cpu-security.sev.es.enabled=true\n");
-	assert_contains(r.out, "cpu-security.sev.snp.enabled=false\n");
-	assert_contains(r.out, "cpu-security.sev.asids=502\n");
-	assert_contains(r.out, "cpu-security.sev.encrypted_state_ids=7\n");
+	assert_contains(r.out, "\nfeature.node.kubernetes.io/cpu-security.sev.enabled=true\n");
+	assert_contains(r.out, "\nfeature.node.kubernetes.io/cpu-security.sev.es.enabled=true\n");
+	assert_contains(r.out, "\nfeature.node.kubernetes.io/cpu-security.sev.snp.enabled=false\n");
+	/* Counts are features only: the pool capped by limit 100, less 2 reserved. */
+	assert_contains(r.out, "\n# +no-label\nsev.asids=98\n");
+	assert_contains(r.out, "\n# +no-label\nsev.encrypted_state_ids=7\n");
+	assert_not_contains(r.out, "sev.snp.encrypted_state_ids");
 	r_free(&r);
 	r = run(*state, MILAN, prom);
 	assert_exit(r, 0);
@@ -137,6 +139,23 @@ static void test_inventory_nfd_and_prometheus(void **state)
 	assert_contains(r.out, "sevslot_model_usable{model=\"amd-sev-snp\",pool=\"sev_es\"} 0\n");
 	assert_contains(r.out, "sevslot_pool_total_slots{pool=\"sev\"} 100\n");
 	assert_contains(r.out, "sevslot_pool_capacity_slots{pool=\"sev\"} 502\n");
+	r_free(&r);
+}
+
+/*
+ * Ciphertext hiding (Linux 6.18, ciphertext_hiding_asids=64) splits the
+ * SEV-ES range: SNP guests get 64 of its 255 ASIDs. NFD must hear 64 for
+ * SNP, under a name of its own, not the 255 misc.capacity gives sev_es.
+ */
+static void test_inventory_nfd_publishes_the_split_snp_pool(void **state)
+{
+	const char *args[] = { "inventory", "--format", "nfd", NULL };
+	struct r_result r = run(*state, "tests/fixtures/hosts/epyc-9655-turin-cth", args);
+
+	assert_exit(r, 0);
+	assert_contains(r.out, "\n# +no-label\nsev.snp.encrypted_state_ids=64\n");
+	assert_not_contains(r.out, "255");
+	assert_not_contains(r.out, "sev.encrypted_state_ids=");
 	r_free(&r);
 }
 
@@ -245,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_counts_the_ledger),
 		cmocka_unit_test(test_inventory_placement_names_providers_as_nova_does),
 		cmocka_unit_test(test_inventory_nfd_and_prometheus),
+		cmocka_unit_test(test_inventory_nfd_publishes_the_split_snp_pool),
 		cmocka_unit_test(test_inventory_of_a_host_without_sev),
 		cmocka_unit_test(test_inventory_unknown_format_is_usage),
 		cmocka_unit_test(test_request_cli_prints_the_placement_request),
