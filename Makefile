@@ -149,6 +149,7 @@ check-fixtures: all
 	@python3 tests/schema.py $(B)/sevslot
 	@python3 tests/add_fixture.py $(B)/sevslot
 	@python3 tests/nfd.py $(B)/sevslot
+	@tests/prometheus.sh $(B)/sevslot
 
 # The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:
