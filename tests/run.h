@@ -124,6 +124,33 @@ static inline void r_free(struct r_result *r)
 	r->out = r->err = NULL;
 }
 
+/*
+ * LD_PRELOAD for the CLI: the shim `rel` (under the build directory), after
+ * libasan when this is the sanitizer build (ASan insists on coming first in
+ * the initial library list). The test program is built like the CLI, so its
+ * own maps say where libasan is.
+ */
+static inline void r_preload(const char *rel, char *buf, size_t len)
+{
+	char shim[512], line[1024], asan[512] = "";
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	r_build_path(shim, sizeof(shim), rel);
+	assert_int_equal(access(shim, R_OK), 0);
+	assert_non_null(maps);
+	while (fgets(line, sizeof(line), maps) != NULL) {
+		char *p = strchr(line, '/');
+
+		if (p != NULL && strstr(p, "/libasan.so") != NULL) {
+			p[strcspn(p, "\n")] = '\0';
+			snprintf(asan, sizeof(asan), "%s", p);
+			break;
+		}
+	}
+	fclose(maps);
+	snprintf(buf, len, "%s%s%s", asan, asan[0] ? " " : "", shim);
+}
+
 /* Exit code `want`, or fail showing what the command printed. */
 #define assert_exit(r, want)                                                               \
 	do {                                                                               \

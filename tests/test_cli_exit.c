@@ -195,7 +195,7 @@ static size_t words_after(const char *text, const char *prefix, char words[][64]
  */
 static void test_cli_help_lists_what_the_parser_takes(void **state)
 {
-	char cmds[32][64], opts[32][64], bin[512], ledger[512];
+	char cmds[32][64], opts[32][64], bin[512], ledger[512], written[512];
 	struct r_result top = sevslot("--help", NULL, NULL, NULL);
 	size_t n_cmds, n_opts_total = 0;
 	char *dir = h_tmpdir();
@@ -203,6 +203,7 @@ static void test_cli_help_lists_what_the_parser_takes(void **state)
 	(void)state;
 	r_build_path(bin, sizeof(bin), "sevslot");
 	snprintf(ledger, sizeof(ledger), "%s/ledger.db", dir);
+	snprintf(written, sizeof(written), "%s/written", dir);
 	assert_exit(top, 0);
 	n_cmds = words_after(top.out, "  ", cmds, 32);
 	assert_true(n_cmds >= 10);
@@ -215,8 +216,10 @@ static void test_cli_help_lists_what_the_parser_takes(void **state)
 		assert_true(n_opts >= 2); /* --json and --help at least */
 		for (size_t o = 0; o < n_opts; o++) {
 			char opt[80], synopsis_opt[96];
+			/* An option that writes a file (--output) gets one in the test's directory. */
 			const char *argv[] = { bin, "--sysroot", MILAN, "--ledger", ledger, cmds[c],
-					       opt, "x", NULL };
+					       opt, strcmp(opts[o], "output") == 0 ? written : "x",
+					       NULL };
 			struct r_result r;
 
 			if (strcmp(opts[o], "help") == 0)

@@ -32,32 +32,6 @@ struct fixture {
 	char preload[1024];
 };
 
-/*
- * LD_PRELOAD for the CLI: the shim, after libasan when this is the sanitizer
- * build (ASan insists on coming first in the initial library list). The test
- * program is built like the CLI, so its own maps say where libasan is.
- */
-static void make_preload(char *buf, size_t len)
-{
-	char shim[512], line[1024], asan[512] = "";
-	FILE *maps = fopen("/proc/self/maps", "r");
-
-	r_build_path(shim, sizeof(shim), "tests/fakesev.so");
-	assert_int_equal(access(shim, R_OK), 0);
-	assert_non_null(maps);
-	while (fgets(line, sizeof(line), maps) != NULL) {
-		char *p = strchr(line, '/');
-
-		if (p != NULL && strstr(p, "/libasan.so") != NULL) {
-			p[strcspn(p, "\n")] = '\0';
-			snprintf(asan, sizeof(asan), "%s", p);
-			break;
-		}
-	}
-	fclose(maps);
-	snprintf(buf, len, "%s%s%s", asan, asan[0] ? " " : "", shim);
-}
-
 /* Why the fake device could not be made; tests skip with this. */
 static char unavailable[256];
 
@@ -93,7 +67,7 @@ static int setup(void **state)
 		return 0;
 	}
 	snprintf(f->log, sizeof(f->log), "%s/fakesev.log", f->root);
-	make_preload(f->preload, sizeof(f->preload));
+	r_preload("tests/fakesev.so", f->preload, sizeof(f->preload));
 	*state = f;
 	return 0;
 }

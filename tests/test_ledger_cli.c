@@ -574,6 +574,7 @@ static void test_cli_valgrind_finds_nothing(void **state)
 		{ NULL, { "launch-security", NULL }, 69 },
 	};
 	struct run r;
+	char out[600];
 
 	(void)state;
 #if defined(__SANITIZE_ADDRESS__) /* gcc */
@@ -596,7 +597,17 @@ static void test_cli_valgrind_finds_nothing(void **state)
 				 r.code, runs[i].code, r.err);
 		}
 	}
+	/* A file written atomically, and a limit judged against the host, warned about. */
+	snprintf(out, sizeof(out), "%s/sevslot.prom", w.dir);
+	RUN(&r, NULL, "inventory", "--format", "prometheus", "--output", out);
+	expect(&r, 0);
+	assert_int_equal(access(out, R_OK), 0);
+	unlink(out);
+	h_puts(w.dir, "sevslot.conf", "[pool.sev]\nlimit = 5000\n");
+	RUN(&r, NULL, "--config", conf, "list");
 	under_valgrind = false;
+	expect(&r, 0);
+	assert_non_null(strstr(r.err, "limit = 5000 is above the 3 slots"));
 }
 
 int main(void)

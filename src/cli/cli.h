@@ -81,6 +81,16 @@ int cli_operands(const struct cli_command *cmd, int argc, char **argv, int want)
  * it lacks one, and free it; out of memory is exit 70. Returns -1 or a code.
  */
 int cli_print(const struct cli_command *cmd, int err, char *text);
+/*
+ * Write `text` (and a final newline when it lacks one) to `path` so that a
+ * reader sees the old file or the new one, never part of either: a dot file
+ * in the same directory (node_exporter reads only *.prom, NFD skips dot
+ * files), written, fsynced, renamed over `path`, the directory fsynced. An
+ * existing `path` must be a regular file (its mode is kept); a symlink,
+ * device or directory is refused. Returns -1, or the exit code after one line
+ * on stderr; on failure `path` is as it was and no temporary file is left.
+ */
+int cli_write_atomically(const struct cli_command *cmd, const char *path, const char *text);
 /* A consumer id the command was given: exit 65 with the rule when invalid, else -1. */
 int cli_check_consumer(const struct cli_command *cmd, const char *consumer);
 /* Probe the host; every capability is dropped once the sources are read. */

@@ -5,10 +5,14 @@
  * rendered, and probing the host.
  */
 #include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -142,6 +146,102 @@ int cli_print(const struct cli_command *cmd, int err, char *text)
 	if (n == 0 || text[n - 1] != '\n')
 		putchar('\n');
 	free(text);
+	return -1;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Create a dot file beside `base` in `dirfd`, O_EXCL: its name in tmp. */
+static int create_temp(int dirfd, const char *base, mode_t mode, char *tmp, size_t len)
+{
+	for (unsigned i = 0; i < 100; i++) {
+		int fd;
+
+		if ((size_t)snprintf(tmp, len, ".%s.%ld.%u", base, (long)getpid(), i) >= len)
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+int cli_write_atomically(const struct cli_command *cmd, const char *path, const char *text)
+{
+	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
+	size_t len = strlen(text);
+	char dir[4096], tmp[300];
+	bool exists = false;
+	struct stat st;
+	int dirfd, fd, err = 0;
+
+	if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return cli_error(EX_USAGE, "%s: --output %s names a directory; name a file", cmd->name,
+				 path);
+	if (slash == NULL || slash == path)
+		snprintf(dir, sizeof(dir), "%s", slash == NULL ? "." : "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		return cli_error(cli_exit_code(-ENAMETOOLONG), "%s: --output %s: %s", cmd->name, path,
+				 strerror(ENAMETOOLONG));
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return cli_error(cli_exit_code(-errno), "%s: --output %s: cannot open its directory: %s",
+				 cmd->name, path, strerror(errno));
+	/* Replace a regular file only: never a device, a symlink or a directory. */
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			close(dirfd);
+			return cli_error(EX_USAGE, "%s: --output %s exists and is not a regular file; "
+					 "refusing to replace it", cmd->name, path);
+		}
+		exists = true;
+	}
+	fd = create_temp(dirfd, base, 0644, tmp, sizeof(tmp));
+	if (fd < 0) {
+		close(dirfd);
+		return cli_error(cli_exit_code(fd), "%s: --output %s: cannot create a file beside it: "
+				 "%s; %s is unchanged", cmd->name, path, strerror(-fd), path);
+	}
+	if (exists && fchmod(fd, st.st_mode & 07777) < 0)
+		err = -errno;
+	if (err == 0)
+		err = write_all(fd, text, len);
+	if (err == 0 && (len == 0 || text[len - 1] != '\n'))
+		err = write_all(fd, "\n", 1);
+	if (err == 0 && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && err == 0)
+		err = -errno;
+	if (err == 0 && renameat(dirfd, tmp, dirfd, base) < 0)
+		err = -errno;
+	if (err < 0) {
+		unlinkat(dirfd, tmp, 0);
+		close(dirfd);
+		return cli_error(cli_exit_code(err), "%s: --output %s: %s; %s is unchanged", cmd->name,
+				 path, strerror(-err), path);
+	}
+	/* The rename lasts once the directory is synced (EINVAL: it cannot be). */
+	if (fsync(dirfd) < 0 && errno != EINVAL)
+		err = -errno;
+	close(dirfd);
+	if (err < 0)
+		return cli_error(cli_exit_code(err), "%s: --output %s: written, but syncing its "
+				 "directory failed: %s", cmd->name, path, strerror(-err));
 	return -1;
 }
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sevslot inventory [--format text|json|placement|nfd|prometheus] [--host NAME]:
+ * sevslot inventory [--format text|json|placement|nfd|prometheus] [--host NAME]
+ *                   [--output FILE]:
  * what this host offers schedulers, in the formats they already read.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,7 +31,7 @@ static int ledger_usage(struct cli *cli, const struct sevslot_config *config,
 	return err;
 }
 
-static const char *format_name = "text", *hostname;
+static const char *format_name = "text", *hostname, *output;
 
 static const struct cli_opt opts[] = {
 	{ .name = "format", .arg = "FORMAT", .value = &format_name,
@@ -38,6 +40,10 @@ static const struct cli_opt opts[] = {
 		  "features.d file) or prometheus (text exposition)" },
 	{ .name = "host", .arg = "NAME", .value = &hostname,
 	  .help = "the compute host's name for Placement (default: hostname)" },
+	{ .name = "output", .arg = "FILE", .value = &output,
+	  .help = "write FILE instead of standard output, atomically: a dot file\n"
+		  "beside it, synced and renamed over it, so that node_exporter or\n"
+		  "NFD never read half a file" },
 	{ .name = NULL },
 };
 
@@ -84,7 +90,13 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	}
 	err = sevslot_inventory_render(host, config, have_usage ? usage : NULL, hostname, format,
 				       &text);
-	if ((code = cli_print(cmd, err, text)) < 0)
+	if (err == 0 && output != NULL) {
+		code = cli_write_atomically(cmd, output, text);
+		free(text);
+	} else {
+		code = cli_print(cmd, err, text);
+	}
+	if (code < 0)
 		code = EX_OK;
 out:
 	sevslot_host_free(host);
@@ -104,6 +116,8 @@ const struct cli_command cli_inventory_cmd = {
 		"pool's limit is judged against this host: above what it reports, capped with\n"
 		"a warning on stderr; for a pool no usable model draws on, or reserved above\n"
 		"the total, exit 78.\n"
-		"Exit 0; 64 unknown format; 74 ledger unreadable; 78 bad configuration.\n",
+		"Exit 0; 64 unknown format, or --output names no regular file; 74 ledger\n"
+		"unreadable, or FILE cannot be written (it is then left as it was); 78 bad\n"
+		"configuration.\n",
 	.run = run,
 };
