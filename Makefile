@@ -150,6 +150,7 @@ check-fixtures: all
 	@python3 tests/add_fixture.py $(B)/sevslot
 	@python3 tests/nfd.py $(B)/sevslot
 	@tests/prometheus.sh $(B)/sevslot
+	@python3 tests/placement.py $(B)/sevslot
 
 # The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:

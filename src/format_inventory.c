@@ -89,7 +89,11 @@ static void own_json(struct sv_json *w, const struct sv_inventory *inv)
 	sv_json_end_object(w);
 }
 
-/* One child provider per usable model, named as nova names them. */
+/*
+ * One child provider per usable model, named as nova names them. A model
+ * whose pool the configuration limits to 0 gets none: Placement refuses an
+ * inventory of total 0, and nova removes such a provider too.
+ */
 static void placement_json(struct sv_json *w, const struct sv_inventory *inv,
 			   const char *hostname)
 {
@@ -99,7 +103,7 @@ static void placement_json(struct sv_json *w, const struct sv_inventory *inv,
 		const struct sv_inventory_pool *p = &inv->pools[inv->models[m].pool];
 		char name[512], *suffix;
 
-		if (!inv->models[m].usable)
+		if (!inv->models[m].usable || p->total == 0)
 			continue;
 		snprintf(name, sizeof(name), "%s_%s", hostname, sevslot_model_name(m));
 		for (suffix = name + strlen(hostname); *suffix != '\0'; suffix++)

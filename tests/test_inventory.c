@@ -118,6 +118,23 @@ static void test_inventory_placement_names_providers_as_nova_does(void **state)
 	r_free(&r);
 }
 
+/* A usable model limited to 0: no provider, since Placement refuses a total of 0. */
+static void test_inventory_placement_leaves_out_a_pool_limited_to_0(void **state)
+{
+	const char *args[] = { "inventory", "--format", "placement", "--host", "cmp-7", NULL };
+	const struct env *e = *state;
+	struct r_result r;
+
+	h_puts(e->dir, "sevslot.conf", "[pool.sev_es]\nlimit = 0\n");
+	r = run(e, MILAN, args);
+	h_puts(e->dir, "sevslot.conf", "[pool.sev]\nlimit = 100\nreserved = 2\n");
+	assert_exit(r, 0);
+	assert_contains(r.out, "\"name\": \"cmp-7_amd_sev\"");
+	assert_not_contains(r.out, "cmp-7_amd_sev_es");
+	assert_not_contains(r.out, "\"total\": 0");
+	r_free(&r);
+}
+
 static void test_inventory_nfd_and_prometheus(void **state)
 {
 	const char *nfd[] = { "inventory", "--format", "nfd", NULL };
@@ -263,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_without_a_ledger_shows_no_allocations),
 		cmocka_unit_test(test_inventory_counts_the_ledger),
 		cmocka_unit_test(test_inventory_placement_names_providers_as_nova_does),
+		cmocka_unit_test(test_inventory_placement_leaves_out_a_pool_limited_to_0),
 		cmocka_unit_test(test_inventory_nfd_and_prometheus),
 		cmocka_unit_test(test_inventory_nfd_publishes_the_split_snp_pool),
 		cmocka_unit_test(test_inventory_of_a_host_without_sev),
