@@ -309,7 +309,17 @@ static int judge_pool(struct sevslot_ctx *ctx, const struct sevslot_host *host,
 
 	memset(out, 0, sizeof(*out));
 	if (!pool->present) {
-		/* pool.sev_snp where ciphertext hiding does not split sev_es */
+		/*
+		 * pool.sev_snp where ciphertext hiding does not split sev_es: a
+		 * limit for SNP on a host that cannot run SNP at all is the same
+		 * error as below; where SNP runs (on sev_es) the section only
+		 * does not apply here.
+		 */
+		if (pol->limit > 0 && !host->models[SEVSLOT_MODEL_SEV_SNP].usable)
+			return ctx == NULL ? -ERANGE :
+			       sv_fail(ctx, -ERANGE, "%s: [pool.%s] limit = %lld, but this host cannot "
+				       "run amd-sev-snp guests ('sevslot probe' says why); set limit = 0 "
+				       "or auto there", file, name, (long long)pol->limit);
 		if (ctx != NULL && (pol->limit > 0 || pol->reserved > 0))
 			sv_log(ctx, SEVSLOT_LOG_WARNING, "%s: [pool.%s] does not apply on this host: "
 			       "it has no separate %s pool (SEV-SNP guests draw on sev_es unless "

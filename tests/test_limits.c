@@ -174,6 +174,21 @@ static void test_limit_for_a_model_the_host_cannot_run_is_a_config_error(void **
 	world(&w, GENOA_SNP, "[pool.sev_es]\nlimit = 4\n");
 	assert_int_equal(sevslot_config_check(w.ctx, w.config, w.host), 0);
 	world_free(&w);
+
+	/*
+	 * [pool.sev_snp] where ciphertext hiding does not split sev_es: an error
+	 * where SNP cannot run at all (Naples), a warning where it runs on sev_es.
+	 */
+	world(&w, NAPLES, "[pool.sev_snp]\nlimit = 4\n");
+	assert_int_equal(sevslot_config_check(w.ctx, w.config, w.host), -ERANGE);
+	assert_contains(sevslot_errmsg(w.ctx), "[pool.sev_snp] limit = 4, but this host cannot run "
+					       "amd-sev-snp guests");
+	world_free(&w);
+	world(&w, GENOA_SNP, "[pool.sev_snp]\nlimit = 4\n");
+	assert_int_equal(sevslot_config_check(w.ctx, w.config, w.host), 0);
+	assert_contains(logged, "[pool.sev_snp] does not apply on this host: it has no separate "
+				"sev_snp pool");
+	world_free(&w);
 }
 
 static void test_reserved_above_the_total_is_a_config_error(void **state)
