@@ -49,16 +49,26 @@ static void usage(FILE *f)
 }
 
 /*
- * The library's warnings and notes go to stderr as they come (a limit capped,
- * a capacity restored); its errors the command prints itself, once, with
- * the exit code. SEVSLOT_LOG chooses how much: info by default here.
+ * The library's warnings and notes (a limit capped, a capacity restored) are
+ * the operator's to read once the command has done its work: they are kept
+ * and printed on stderr when it succeeds. A failing command prints one line,
+ * its error, as every failure does; debug lines go out as they come.
+ * SEVSLOT_LOG chooses how much: info by default here.
  */
+struct notes {
+	FILE *f;
+	char *text;
+	size_t len;
+};
+
 static void log_stderr(void *data, int priority, const char *msg)
 {
-	(void)data;
+	struct notes *n = data;
+
 	if (priority <= SEVSLOT_LOG_ERR)
 		return;
-	fprintf(stderr, "sevslot: %s%s\n", priority == SEVSLOT_LOG_WARNING ? "warning: " :
+	fprintf(priority < SEVSLOT_LOG_DEBUG && n->f != NULL ? n->f : stderr, "sevslot: %s%s\n",
+		priority == SEVSLOT_LOG_WARNING ? "warning: " :
 		priority == SEVSLOT_LOG_INFO ? "info: " : "debug: ", msg);
 }
 
@@ -75,6 +85,7 @@ int main(int argc, char **argv)
 	};
 	struct cli cli = { .ledger = getenv("SEVSLOT_LEDGER") };
 	const struct cli_command *cmd = NULL;
+	struct notes notes = { .f = NULL };
 	int c, err, code;
 
 	opterr = 0;
@@ -117,13 +128,19 @@ int main(int argc, char **argv)
 	err = sevslot_new(&cli.ctx, cli.sysroot);
 	if (err < 0)
 		return cli_error(EX_USAGE, "--sysroot %s: %s", cli.sysroot, strerror(-err));
-	sevslot_set_log_fn(cli.ctx, log_stderr, NULL);
+	notes.f = open_memstream(&notes.text, &notes.len);
+	sevslot_set_log_fn(cli.ctx, log_stderr, &notes);
 	if (getenv("SEVSLOT_LOG") == NULL)
 		sevslot_set_log_priority(cli.ctx, SEVSLOT_LOG_INFO);
 	/* One place, so that no command can forget: see also cli_probe. */
 	if ((code = cli_limit_caps()) < 0)
 		code = cmd->run(cmd, &cli, argc - optind, argv + optind);
 	sevslot_free(cli.ctx);
+	if (notes.f != NULL) {
+		if (fclose(notes.f) == 0 && code == EX_OK)
+			fputs(notes.text, stderr);
+		free(notes.text);
+	}
 	if (fflush(stdout) != 0 && code == EX_OK)
 		return cli_error(EX_IOERR, "cannot write to standard output: %s", strerror(errno));
 	return code;
