@@ -28,9 +28,10 @@ B         ?= build
 SAN       ?=
 WERROR    ?= -Werror
 
-# The library and the CLI need SQLite and libcap-ng; the tests json-c too.
-LIB_PC    := sqlite3 libcap-ng
-DEPS_PC   := $(LIB_PC) json-c
+# The library needs SQLite, libcap-ng and json-c (QEMU's firmware
+# descriptors); the tests nothing more.
+LIB_PC    := sqlite3 libcap-ng json-c
+DEPS_PC   := $(LIB_PC)
 WARNINGS  := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wconversion -Wstrict-prototypes \
              -Wmissing-prototypes -Wvla -Wpointer-arith -Wundef -Wcast-qual -Wwrite-strings \
              -Wno-sign-conversion
@@ -39,7 +40,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PC) 2>/dev/null)
 LIB_LIBS   = $(shell pkg-config --libs $(LIB_PC) 2>/dev/null)
 # The CLI links its dependencies statically: a process per call must start
 # fast, and dynamic libsqlite3 alone costs ten times /bin/true in relocations.
-CLI_LIBS   = -Wl,-Bstatic $(LIB_LIBS) -Wl,-Bdynamic -lm
+CLI_STATIC = $(filter-out -lm -ldl -lpthread -lrt,$(shell pkg-config --static --libs $(LIB_PC) 2>/dev/null))
+CLI_LIBS   = -Wl,-Bstatic $(CLI_STATIC) -Wl,-Bdynamic -lm -ldl -lpthread
 comma     := ,
 # Every symbol of the shared library resolved at link time, except under the
 # sanitizers: clang leaves a library's ASan symbols to the executable's runtime.

@@ -19,10 +19,10 @@
  * not opaque handles, and follow two rules:
  *  - Structs the caller allocates or passes in (sevslot_allocation,
  *    sevslot_pool_usage, sevslot_request, sevslot_pool_policy) and the parts
- *    other structs embed (sevslot_cpu, sevslot_kernel, sevslot_firmware,
- *    sevslot_pool, sevslot_model_info, sevslot_check, sevslot_finding,
- *    sevslot_audit_count) never change within a
- *    soname.
+ *    other structs embed or hand out in arrays (sevslot_cpu, sevslot_kernel,
+ *    sevslot_firmware, sevslot_pool, sevslot_model_info, sevslot_check,
+ *    sevslot_finding, sevslot_audit_count, sevslot_stack,
+ *    sevslot_fw_descriptor) never change within a soname.
  *  - Structs only the library allocates (sevslot_host, sevslot_config,
  *    sevslot_audit) may grow at their end in a minor release: fields are
  *    appended, never removed, reordered or resized. Never allocate, copy by
@@ -207,6 +207,32 @@ struct sevslot_check {
 	const char *hint;           /* what to do; NULL on pass and skip */
 };
 
+/*
+ * A QEMU firmware descriptor (QEMU's docs/interop/firmware.json), as libvirt
+ * reads them to pick firmware for <os firmware='efi'>.
+ */
+struct sevslot_fw_descriptor {
+	const char *path;           /* where it was read: "/usr/share/qemu/firmware/60-edk2-x86_64.json" */
+	const char *const *features; /* its "features", NULL-terminated */
+	const char *device;         /* mapping.device: "flash", "memory" or "kernel" */
+	bool boots[SEVSLOT_MODEL_COUNT]; /* a q35 guest of the model can boot it */
+};
+
+/*
+ * The userspace that boots guests: the emulator and its firmware. Read by the
+ * full probe only; nothing under a sysroot is ever run.
+ */
+struct sevslot_stack {
+	bool probed;                /* the fields below were read */
+	const char *qemu_path;      /* the emulator found ("/usr/bin/qemu-system-x86_64"), or NULL */
+	const char *qemu_version;   /* upstream version from the package database ("7.2"), or NULL */
+	const char *qemu_package;   /* "qemu-system-x86 1:7.2+dfsg-7+deb12u18+b3", or NULL */
+	size_t n_firmware;          /* descriptors in effect (QEMU's precedence), sorted by name */
+	struct sevslot_fw_descriptor *firmware;
+	/* usable, an emulator present, a descriptor that boots it, QEMU new enough if known */
+	bool ready[SEVSLOT_MODEL_COUNT];
+};
+
 /* Everything one probe learnt. Immutable once returned. */
 struct sevslot_host {
 	bool live;
@@ -219,6 +245,8 @@ struct sevslot_host {
 	struct sevslot_check *checks;
 	size_t n_checks;
 	bool usable;                /* at least one model is usable */
+	/* appended in 0.3: the userspace that boots guests (full probe only) */
+	struct sevslot_stack stack;
 };
 
 /* Probe flags. */

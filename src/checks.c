@@ -14,7 +14,7 @@
 
 #include "probe.h"
 
-#define MAX_CHECKS 40
+#define MAX_CHECKS 64
 
 static const char hint_bios_sev[] =
 	"enable SME and SEV in the BIOS setup (often under CPU or NBIO options), then reboot";
@@ -58,6 +58,12 @@ static const char hint_snp_init_failed[] =
 	"SNP INIT failed: look for 'SEV-SNP' errors in dmesg; SNP needs SNP enabled in the BIOS, SNP memory coverage and an IOMMU";
 static const char hint_not_recorded[] =
 	"record it from the live host with 'sevslot snapshot DIR'";
+static const char hint_qemu[] =
+	"install QEMU: qemu-system-x86 (Debian, Ubuntu) or qemu-kvm (RHEL); sevslot looks for it, never runs it";
+static const char hint_ovmf[] =
+	"install UEFI firmware with its QEMU descriptors: ovmf (Debian, Ubuntu) or edk2-ovmf (RHEL); libvirt picks firmware for <os firmware='efi'> from them";
+static const char hint_bad_descriptor[] =
+	"fix or remove it: libvirt stops picking firmware for every guest while a descriptor does not parse";
 
 struct checks {
 	struct sevslot_host *host;
@@ -477,7 +483,102 @@ static void check_memlock(struct checks *c)
 	    cur);
 }
 
-int sv_checks_run(struct sevslot_host *host)
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+/* A usable model this host's firmware descriptors cannot boot, or QEMU too old for. */
+static void check_model_stack(struct checks *c, enum sevslot_model m)
+{
+	static const char *const ids[] = { "stack.firmware_sev", "stack.firmware_sev_es",
+					   "stack.firmware_sev_snp" };
+	static const char *const qemu_ids[] = { "stack.qemu_sev", "stack.qemu_sev_es",
+						"stack.qemu_sev_snp" };
+	static const char *const hints[] = {
+		"install firmware built for SEV (Debian's ovmf is) with its QEMU descriptor, or name a loader in the domain",
+		"install firmware built for SEV-ES or name a loader in the domain",
+		"install firmware built for SEV-SNP (OVMF's AmdSev build, which QEMU loads with -bios) with its descriptor, or name a loader in the domain",
+	};
+	const struct sevslot_stack *st = &c->host->stack;
+	const char *name = sevslot_model_name(m), *first = NULL;
+	unsigned major, minor;
+	size_t offered = 0;
+	bool sev_offered = false;
+
+	for (size_t i = 0; i < st->n_firmware; i++) {
+		sev_offered |= st->firmware[i].boots[SEVSLOT_MODEL_SEV];
+		if (!st->firmware[i].boots[m])
+			continue;
+		if (offered++ == 0)
+			first = basename_of(st->firmware[i].path);
+	}
+	if (offered > 1)
+		add(c, ids[m], 1, SEVSLOT_PASS, NULL, "%s: %s offers it (and %zu more)", name, first,
+		    offered - 1);
+	else if (offered == 1)
+		add(c, ids[m], 1, SEVSLOT_PASS, NULL, "%s: %s offers it", name, first);
+	else if (m == SEVSLOT_MODEL_SEV_ES && sev_offered)
+		add(c, ids[m], 1, SEVSLOT_FAIL, hints[m],
+		    "no firmware descriptor offers amd-sev-es (Debian 12's ovmf offers amd-sev only)");
+	else if (m == SEVSLOT_MODEL_SEV_SNP)
+		add(c, ids[m], 1, SEVSLOT_FAIL, hints[m],
+		    "no firmware descriptor offers amd-sev-snp with a stateless (memory) mapping");
+	else
+		add(c, ids[m], 1, SEVSLOT_FAIL, hints[m], "no firmware descriptor offers %s", name);
+	if (sv_stack_qemu_floor(m, &major, &minor) == 0 &&
+	    sv_qemu_version_at_least(st->qemu_version, major, minor) == 0)
+		/* Hints are kept by pointer: one constant per floor. */
+		add(c, qemu_ids[m], 1, SEVSLOT_FAIL, m == SEVSLOT_MODEL_SEV_SNP ?
+		    "upgrade QEMU to 9.1 or later" : "upgrade QEMU to 2.12 or later",
+		    "QEMU %s predates %s guests (QEMU %u.%u)", st->qemu_version, name, major, minor);
+}
+
+/* The userspace that boots guests: never part of `usable`, only of `ready`. */
+static void check_stack(struct checks *c, const struct sv_stack_notes *notes)
+{
+	const struct sevslot_stack *st = &c->host->stack;
+	/* A host that runs no SEV guest needs no emulator for one: what is missing is a skip. */
+	enum sevslot_status missing = c->host->usable ? SEVSLOT_FAIL : SEVSLOT_SKIP;
+
+	if (!st->probed || notes == NULL)
+		return;
+	if (st->qemu_path == NULL)
+		add(c, "stack.qemu", 0, missing, hint_qemu,
+		    "no QEMU emulator (/usr/bin/qemu-system-x86_64, /usr/libexec/qemu-kvm)%s",
+		    c->host->usable ? "" : "; none is needed while no model is usable");
+	else if (st->qemu_version != NULL)
+		add(c, "stack.qemu", 0, SEVSLOT_PASS, NULL, "QEMU %s: %s (%s)", st->qemu_version,
+		    st->qemu_path, st->qemu_package);
+	else
+		add(c, "stack.qemu", 0, SEVSLOT_PASS, NULL,
+		    "QEMU: %s (version unknown: no dpkg record of %s)", st->qemu_path, SV_DPKG_QEMU);
+	if (st->n_firmware == 0)
+		add(c, "stack.firmware", 0, missing, hint_ovmf,
+		    "no QEMU firmware descriptor in /usr/share/qemu/firmware or /etc/qemu/firmware%s",
+		    c->host->usable ? "" : "; none is needed while no model is usable");
+	else
+		add(c, "stack.firmware", 0, SEVSLOT_PASS, NULL,
+		    "%zu firmware descriptor%s in effect (/usr/share/qemu/firmware, /etc/qemu/firmware)",
+		    st->n_firmware, st->n_firmware == 1 ? "" : "s");
+	for (size_t i = 0; i < notes->n_bad; i++)
+		add(c, "stack.descriptor", 1, SEVSLOT_FAIL, hint_bad_descriptor, "%s: %s",
+		    notes->bad[i].path, notes->bad[i].why);
+	if (notes->n_more > 0)
+		add(c, "stack.descriptor", 1, SEVSLOT_FAIL, hint_bad_descriptor,
+		    "and %zu more descriptors that cannot be used", notes->n_more);
+	if (notes->truncated)
+		add(c, "stack.descriptor", 1, SEVSLOT_UNKNOWN,
+		    "remove descriptors nobody uses: sevslot reads the first 64 of each directory",
+		    "more than 64 descriptors in a directory: the others were not read");
+	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++)
+		if (c->host->models[m].usable)
+			check_model_stack(c, (enum sevslot_model)m);
+}
+
+int sv_checks_run(struct sevslot_host *host, const struct sv_stack_notes *notes)
 {
 	struct checks c = { .host = host };
 
@@ -490,6 +591,7 @@ int sv_checks_run(struct sevslot_host *host)
 	check_asids(&c);
 	check_firmware(&c);
 	check_memlock(&c);
+	check_stack(&c, notes);
 	host->n_checks = c.n;
 	return 0;
 }

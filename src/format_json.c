@@ -101,6 +101,45 @@ static void firmware_json(struct sv_json *w, const struct sevslot_firmware *fw)
 	sv_json_end_object(w);
 }
 
+/* "stack": the emulator and the firmware descriptors in effect; null when not probed. */
+static void stack_json(struct sv_json *w, const struct sevslot_stack *st)
+{
+	if (!st->probed) {
+		sv_json_null(w, "stack");
+		return;
+	}
+	sv_json_object(w, "stack");
+	if (st->qemu_path == NULL) {
+		sv_json_null(w, "qemu");
+	} else {
+		sv_json_object(w, "qemu");
+		sv_json_string(w, "path", st->qemu_path);
+		sv_json_string(w, "version", st->qemu_version);
+		sv_json_string(w, "package", st->qemu_package);
+		sv_json_end_object(w);
+	}
+	sv_json_array(w, "firmware");
+	for (size_t i = 0; i < st->n_firmware; i++) {
+		const struct sevslot_fw_descriptor *f = &st->firmware[i];
+
+		sv_json_object(w, NULL);
+		sv_json_string(w, "path", f->path);
+		sv_json_string(w, "device", f->device);
+		sv_json_array(w, "features");
+		for (size_t k = 0; f->features[k] != NULL; k++)
+			sv_json_string(w, NULL, f->features[k]);
+		sv_json_end_array(w);
+		sv_json_array(w, "models");
+		for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++)
+			if (f->boots[m])
+				sv_json_string(w, NULL, sevslot_model_name(m));
+		sv_json_end_array(w);
+		sv_json_end_object(w);
+	}
+	sv_json_end_array(w);
+	sv_json_end_object(w);
+}
+
 SEVSLOT_EXPORT int sevslot_host_to_json(const struct sevslot_host *h, char **out)
 {
 	struct sv_json w = { .depth = 0 };
@@ -130,6 +169,8 @@ SEVSLOT_EXPORT int sevslot_host_to_json(const struct sevslot_host *h, char **out
 		sv_json_object(&w, sevslot_model_name(i));
 		sv_json_string(&w, "pool", sevslot_pool_name(h->models[i].pool));
 		sv_json_bool(&w, "usable", h->models[i].usable);
+		if (h->stack.probed)
+			sv_json_bool(&w, "ready", h->stack.ready[i]);
 		sv_json_end_object(&w);
 	}
 	sv_json_end_object(&w);
@@ -148,6 +189,7 @@ SEVSLOT_EXPORT int sevslot_host_to_json(const struct sevslot_host *h, char **out
 	}
 	sv_json_end_array(&w);
 	sv_json_bool(&w, "usable", h->usable);
+	stack_json(&w, &h->stack);
 	sv_json_end_object(&w);
 	return sv_json_finish(&w, out);
 }

@@ -19,6 +19,7 @@ static const char *section(const char *id)
 		{ "cpu.", "Processor" },	{ "enabled.", "Enabled by firmware (BIOS)" },
 		{ "kvm.", "Kernel (KVM)" }, { "asids.", "ASID pools" },
 		{ "firmware.", "PSP firmware (/dev/sev)" }, { "host.", "Host" },
+		{ "stack.", "Userspace (QEMU and its firmware)" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(titles); i++)
@@ -45,11 +46,18 @@ static bool about_sev(const struct sevslot_check *c)
 	return true;
 }
 
+/* The stack says whether a model can boot, never whether the host can run it. */
+static bool about_stack(const struct sevslot_check *c)
+{
+	return strncmp(c->id, "stack.", 6) == 0;
+}
+
 static const struct sevslot_check *first_with(const struct sevslot_host *h,
 					       enum sevslot_status status, bool sev_only)
 {
 	for (size_t i = 0; i < h->n_checks; i++)
-		if (h->checks[i].status == status && (!sev_only || about_sev(&h->checks[i])))
+		if (h->checks[i].status == status && !about_stack(&h->checks[i]) &&
+		    (!sev_only || about_sev(&h->checks[i])))
 			return &h->checks[i];
 	return NULL;
 }
@@ -120,9 +128,11 @@ SEVSLOT_EXPORT int sevslot_host_to_text(const struct sevslot_host *h, char **out
 	}
 	fputs("\nModels\n", f);
 	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++)
-		fprintf(f, "  %-12s pool %-8s %s\n", sevslot_model_name(m),
+		fprintf(f, "  %-12s pool %-8s %s%s\n", sevslot_model_name(m),
 			sevslot_pool_name(h->models[m].pool),
-			h->models[m].usable ? "usable" : "not usable");
+			h->models[m].usable ? "usable" : "not usable",
+			!h->models[m].usable || !h->stack.probed ? "" :
+			h->stack.ready[m] ? ", ready to boot" : ", not ready to boot (see Userspace)");
 	fputc('\n', f);
 	verdict(f, h);
 	return sv_memstream_close(f, out);

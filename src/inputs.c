@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The table of kernel inputs: every path the probe reads, where it lands in
+ * The table of inputs: every path the probe reads, where it lands in
  * struct sv_raw (the row's index), how large it may be, and whether only the
  * full probe reads it. raw.c reads and releases by walking it, the probe
  * names files from it, and `sevslot snapshot` writes every row back out.
@@ -10,6 +10,7 @@
 #define SYSFS_MAX 4096                /* a sysfs attribute is at most a page */
 #define CPUINFO_MAX (256 * 1024)      /* the first processor is all we need */
 #define KVM_PARAMS "sys/module/kvm_amd/parameters/"
+#define DPKG_STATUS_MAX (64 * 1024 * 1024) /* a large desktop's is about 10 MB */
 
 const struct sv_input sv_inputs[SV_IN_COUNT] = {
 	[SV_IN_CPUID] = { "dev/cpu/0/cpuid", NULL, SV_INPUT_DEVICE, 0, 0,
@@ -38,6 +39,22 @@ const struct sv_input sv_inputs[SV_IN_COUNT] = {
 			sv_msr_record },
 	[SV_IN_LIMITS] = { "proc/self/limits", NULL, SV_INPUT_FILE, SYSFS_MAX, SV_INPUT_FULL, NULL,
 			   NULL },
+	/*
+	 * The userspace stack, in QEMU's order of precedence: a descriptor in
+	 * etc replaces its namesake in usr/share. The emulators are only
+	 * looked at, never run; dpkg's status file is read only when one of
+	 * them is there, and only QEMU's stanza of it is kept (and recorded).
+	 */
+	[SV_IN_FW_SHARE] = { "usr/share/qemu/firmware", NULL, SV_INPUT_JSON_DIR, SV_FW_DESC_MAX,
+			     SV_INPUT_FULL | SV_INPUT_STACK, NULL, NULL },
+	[SV_IN_FW_ETC] = { "etc/qemu/firmware", NULL, SV_INPUT_JSON_DIR, SV_FW_DESC_MAX,
+			   SV_INPUT_FULL | SV_INPUT_STACK, NULL, NULL },
+	[SV_IN_QEMU] = { "usr/bin/qemu-system-x86_64", NULL, SV_INPUT_PRESENCE, 0,
+			 SV_INPUT_FULL | SV_INPUT_STACK, NULL, NULL },
+	[SV_IN_QEMU_KVM] = { "usr/libexec/qemu-kvm", NULL, SV_INPUT_PRESENCE, 0,
+			     SV_INPUT_FULL | SV_INPUT_STACK, NULL, NULL },
+	[SV_IN_DPKG] = { "var/lib/dpkg/status", NULL, SV_INPUT_FILE, DPKG_STATUS_MAX,
+			 SV_INPUT_FULL | SV_INPUT_STACK, sv_dpkg_read, NULL },
 };
 
 bool sv_input_wanted(enum sv_input_id id, unsigned flags)

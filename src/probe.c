@@ -97,9 +97,12 @@ static int decode_kernel(struct sevslot_ctx *ctx, const struct sv_raw *raw, stru
 	const struct sv_buf *in = raw->in;
 	int err;
 
-	/* Any input that is there but cannot be read fails the probe, naming it. */
+	/*
+	 * Any kernel input that is there but cannot be read fails the probe,
+	 * naming it; the userspace stack's become checks.
+	 */
 	for (unsigned id = 0; id < SV_IN_COUNT; id++)
-		if ((sv_inputs[id].kind == SV_INPUT_FILE ||
+		if (!(sv_inputs[id].flags & SV_INPUT_STACK) && (sv_inputs[id].kind == SV_INPUT_FILE ||
 		     sv_inputs[id].kind == SV_INPUT_FIRST_RECORD) && (err = readable(ctx, &in[id])) < 0)
 			return err;
 	k->kvm_amd = in[SV_IN_KVM_AMD].err == 0;
@@ -154,6 +157,7 @@ static int drop_caps(struct sevslot_ctx *ctx)
 SEVSLOT_EXPORT int sevslot_probe(struct sevslot_ctx *ctx, unsigned flags, struct sevslot_host **out)
 {
 	struct sevslot_host *host = NULL;
+	struct sv_stack_notes notes;
 	struct sv_raw *raw;
 	int err;
 
@@ -185,7 +189,9 @@ SEVSLOT_EXPORT int sevslot_probe(struct sevslot_ctx *ctx, unsigned flags, struct
 	if (host->firmware_probed && raw->sev_open_err == 0)
 		sv_psp_decode(&raw->status, &raw->snp_status, &host->fw);
 	sv_pools_derive(host);
-	err = sv_checks_run(host);
+	if (host->firmware_probed && (err = sv_stack_derive(host, raw, &notes)) < 0)
+		goto out;
+	err = sv_checks_run(host, host->firmware_probed ? &notes : NULL);
 out:
 	sv_raw_release(raw);
 	free(raw);
@@ -202,5 +208,6 @@ SEVSLOT_EXPORT void sevslot_host_free(struct sevslot_host *host)
 	if (host == NULL)
 		return;
 	free(host->checks);
+	sv_stack_free(&host->stack);
 	free(host);
 }

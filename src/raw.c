@@ -27,6 +27,7 @@ static void read_one(struct sevslot_ctx *ctx, const struct sv_input *in, const c
 			b->err = err < 0 ? err : -ENOENT;
 		break;
 	case SV_INPUT_DEVICE:
+	case SV_INPUT_JSON_DIR:
 		break;
 	}
 	b->path = path;
@@ -45,11 +46,16 @@ int sv_raw_read(struct sevslot_ctx *ctx, unsigned flags, struct sv_raw *raw)
 
 		b->path = in->path;
 		b->err = -ENOENT;
+		raw->dirs[id].err = -ENOENT;
 		if (!sv_input_wanted(id, flags))
 			continue;
-		if (in->kind == SV_INPUT_DEVICE) {
+		if (in->read != NULL) {
 			if ((err = in->read(ctx, raw)) < 0)
 				return err;
+			continue;
+		}
+		if (in->kind == SV_INPUT_JSON_DIR) {
+			sv_read_dir(ctx, in->path, ".json", SV_FW_DESC_FILES, in->max, &raw->dirs[id]);
 			continue;
 		}
 		read_one(ctx, in, in->path, b);
@@ -71,5 +77,6 @@ void sv_raw_release(struct sv_raw *raw)
 
 		sv_buf_release(&raw->in[id]);
 		raw->in[id].path = path;
+		sv_dir_release(&raw->dirs[id]);
 	}
 }

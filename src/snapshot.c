@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `sevslot snapshot DIR`: write the live host's sources into DIR in the
- * sysroot layout, devices as recordings, so that any EPYC host becomes a
- * fixture and `sevslot --sysroot DIR probe` repeats the live report.
+ * sysroot layout, devices as recordings, QEMU's firmware descriptors and
+ * the presence of its emulators as they are, so that any EPYC host becomes
+ * a fixture and `sevslot --sysroot DIR probe` repeats the live report.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -60,7 +61,7 @@ static int open_parent(struct writer *w, char *path, const char **name)
 static void put(struct writer *w, const char *path, const void *data, size_t len)
 {
 	const char *p = data, *name = NULL;
-	char buf[256];
+	char buf[512];
 	int fd = -1, dir, err;
 
 	if (w->err < 0)
@@ -129,6 +130,21 @@ static void put_device(struct writer *w, const struct sv_input *in, const struct
 	free(text);
 }
 
+/* Every file of a directory that could be read (an empty one too: it hides its namesake). */
+static void put_dir(struct writer *w, const struct sv_input *in, const struct sv_dir *dir)
+{
+	char path[512];
+
+	for (size_t i = 0; i < dir->n; i++) {
+		const struct sv_buf *b = &dir->files[i].buf;
+
+		if (b->err != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", in->path, dir->files[i].name);
+		put(w, path, b->data, b->len);
+	}
+}
+
 /* Every input of the table, where the live host had it. */
 static void put_inputs(struct writer *w, const struct sv_raw *raw)
 {
@@ -148,6 +164,9 @@ static void put_inputs(struct writer *w, const struct sv_raw *raw)
 			break;
 		case SV_INPUT_DEVICE:
 			put_device(w, in, raw);
+			break;
+		case SV_INPUT_JSON_DIR:
+			put_dir(w, in, &raw->dirs[id]);
 			break;
 		}
 	}

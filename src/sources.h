@@ -8,6 +8,8 @@
 #ifndef SEVSLOT_SOURCES_H
 #define SEVSLOT_SOURCES_H
 
+#include <errno.h>
+
 #include "ctx.h"
 
 /* ---------------------------------------------------------------- sysroot */
@@ -52,6 +54,33 @@ void sv_read_first_record(struct sevslot_ctx *ctx, const char *path, size_t max,
 int sv_read_recording(struct sevslot_ctx *ctx, const char *path, size_t max, const char *what,
 		      struct sv_buf *out) SV_NONNULL(1, 2, 4, 5) SV_MUST_CHECK;
 void sv_buf_release(struct sv_buf *buf) SV_NONNULL(1);
+
+/* sv_read_dir: a name that is no regular file (libvirt leaves those out too). */
+#define SV_ERR_NOT_REGULAR (-EISDIR)
+
+/* One file of a directory read by sv_read_dir. */
+struct sv_file {
+	char *name;                /* its name in the directory */
+	struct sv_buf buf;         /* its bytes, or buf.err */
+};
+
+/* The regular files of a directory whose names end in a suffix, sorted by name. */
+struct sv_dir {
+	int err;                   /* 0, or -errno opening it (-ENOENT: absent) */
+	bool truncated;            /* more files than kept */
+	size_t n;
+	struct sv_file *files;
+};
+
+/*
+ * Read every regular file in `path` whose name ends in `suffix` (dot files
+ * left out), at most `max_files` of at most `max` bytes each (a larger one
+ * has buf.err -EFBIG). Under a sysroot, symlinks resolve inside it (openat2
+ * RESOLVE_IN_ROOT). Never fails itself: the outcome is in out->err.
+ */
+void sv_read_dir(struct sevslot_ctx *ctx, const char *path, const char *suffix, size_t max_files,
+		 size_t max, struct sv_dir *out) SV_NONNULL(1, 2, 3, 6);
+void sv_dir_release(struct sv_dir *dir) SV_NONNULL(1);
 
 /* ------------------------------------------------------------- devices */
 
@@ -102,6 +131,11 @@ enum sv_input_id {
 	SV_IN_DEV_SEV,
 	SV_IN_MSR,
 	SV_IN_LIMITS,              /* proc/self/limits: RLIMIT_MEMLOCK */
+	SV_IN_FW_SHARE,            /* usr/share/qemu/firmware: QEMU's firmware descriptors */
+	SV_IN_FW_ETC,              /* etc/qemu/firmware: the administrator's, which win */
+	SV_IN_QEMU,                /* usr/bin/qemu-system-x86_64 (Debian, Ubuntu, Fedora) */
+	SV_IN_QEMU_KVM,            /* usr/libexec/qemu-kvm (RHEL and its rebuilds) */
+	SV_IN_DPKG,                /* var/lib/dpkg/status: QEMU's package, for its version */
 	SV_IN_COUNT
 };
 
@@ -110,10 +144,12 @@ enum sv_input_kind {
 	SV_INPUT_FIRST_RECORD,     /* its bytes up to the first blank line */
 	SV_INPUT_PRESENCE,         /* only whether it exists (raw->in[id].err) */
 	SV_INPUT_DEVICE,           /* a device, or its recording: `read` and `record` */
+	SV_INPUT_JSON_DIR,         /* a directory of *.json files, into raw->dirs[id] */
 };
 
 #define SV_INPUT_FULL (1u << 0) /* only the full probe reads it, never the capacity probe */
 #define SV_INPUT_DIR (1u << 1)  /* a presence that is a directory (snapshot: mkdir) */
+#define SV_INPUT_STACK (1u << 2) /* the userspace stack: what is wrong is a check, never an error */
 
 struct sv_raw;
 
@@ -123,7 +159,10 @@ struct sv_input {
 	enum sv_input_kind kind;
 	size_t max;                /* bytes; a larger file is an error */
 	unsigned flags;            /* SV_INPUT_* */
-	/* DEVICE rows: read the device (or its recording) into raw; -EBADMSG stops the probe. */
+	/*
+	 * DEVICE rows: read the device (or its recording) into raw; -EBADMSG
+	 * stops the probe. Set on another row, it reads that row instead.
+	 */
 	int (*read)(struct sevslot_ctx *ctx, struct sv_raw *raw);
 	/* DEVICE rows: the recording `sevslot snapshot` writes; *out NULL writes nothing. */
 	int (*record)(const struct sv_raw *raw, char **out, size_t *len);
@@ -138,6 +177,7 @@ extern const struct sv_input sv_inputs[SV_IN_COUNT];
 struct sv_raw {
 	unsigned flags;            /* the probe's SEVSLOT_PROBE_* */
 	struct sv_buf in[SV_IN_COUNT]; /* FILE, FIRST_RECORD, PRESENCE rows */
+	struct sv_dir dirs[SV_IN_COUNT]; /* JSON_DIR rows */
 	int cpuid_err;             /* 0, or -errno: CPUID unavailable */
 	struct sv_cpuid_table cpuid;
 	int sev_open_err;          /* 0, or -errno opening dev/sev */
@@ -196,6 +236,41 @@ void sv_psp_decode(const struct sv_psp_reply *status, const struct sv_psp_reply 
 		   struct sevslot_firmware *fw) SV_NONNULL(1, 2, 3);
 /* Issue one command on an open /dev/sev: the only ioctl in sevslot. */
 int sv_psp_issue(int fd, uint32_t cmd, void *data, uint32_t *fwerr) SV_NONNULL(3, 4);
+
+/* firmware_desc.c: a QEMU firmware descriptor (QEMU's docs/interop/firmware.json) */
+#define SV_FW_DESC_MAX (1024 * 1024) /* bytes: libvirt reads no larger descriptor */
+#define SV_FW_DESC_FILES 64          /* descriptors kept per directory */
+#define SV_FW_FEATURES 32            /* features kept per descriptor */
+
+struct sv_fw_desc {
+	char *features[SV_FW_FEATURES + 1]; /* NULL-terminated */
+	char device[16];           /* mapping.device */
+	bool boots[SEVSLOT_MODEL_COUNT];
+};
+
+/*
+ * Parse and check one descriptor (json-c; untrusted: strict JSON, bounded
+ * depth, every member read is type-checked): 0, or -EBADMSG with the reason
+ * in `why`, or -ENOMEM. `boots` says which models a q35 guest can boot with
+ * it, by libvirt's matching (src/qemu/qemu_firmware.c).
+ */
+int sv_fw_desc_parse(const char *data, size_t len, struct sv_fw_desc *out, char *why,
+		     size_t whylen) SV_NONNULL(1, 3, 4) SV_MUST_CHECK;
+void sv_fw_desc_release(struct sv_fw_desc *desc) SV_NONNULL(1);
+
+/* dpkg.c: QEMU's version from dpkg's status file, never from running QEMU */
+#define SV_DPKG_QEMU "qemu-system-x86"
+int sv_dpkg_read(struct sevslot_ctx *ctx, struct sv_raw *raw) SV_NONNULL(1, 2);
+/* The stanza of an installed `package` in a status file: 0 with its place, or -ENOENT. */
+int sv_dpkg_stanza(const char *data, size_t len, const char *package, size_t *at, size_t *slen)
+	SV_NONNULL(1, 3, 4, 5);
+/* A field's value in a stanza ("Version"), cut at `buflen`; false when absent. */
+bool sv_dpkg_field(const char *stanza, size_t len, const char *field, char *buf, size_t buflen)
+	SV_NONNULL(1, 3, 4);
+/* The upstream version in a Debian version: "1:7.2+dfsg-7+deb12u18+b3" gives "7.2". */
+int sv_upstream_version(const char *debian, char *buf, size_t len) SV_NONNULL(1, 2);
+/* Whether version "M.m[.p]" is at least major.minor: 1 yes, 0 no, -1 unknown (NULL, malformed). */
+int sv_qemu_version_at_least(const char *version, unsigned major, unsigned minor);
 
 /* msr.c: SYSCFG through /dev/cpu/0/msr */
 int sv_msr_read(struct sevslot_ctx *ctx, struct sv_raw *raw) SV_NONNULL(1, 2);

@@ -67,6 +67,12 @@ static void test_snapshot_replay_prints_the_live_json_byte_for_byte(void **state
 	/* Not trivially equal: the report carries this host's CPU and kernel. */
 	assert_contains(live.out, "\"vendor\"");
 	assert_contains(live.out, "\"checks\"");
+	/* ... and its userspace: the descriptors were recorded, not only read. */
+	assert_contains(live.out, "\"stack\"");
+	if (access("/usr/share/qemu/firmware", F_OK) == 0)
+		assert_contains(replay.out, "\"/usr/share/qemu/firmware/");
+	if (access("/usr/bin/qemu-system-x86_64", F_OK) == 0)
+		assert_contains(replay.out, "\"path\": \"/usr/bin/qemu-system-x86_64\"");
 	r_free(&live);
 	r_free(&replay);
 
