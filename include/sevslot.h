@@ -439,6 +439,17 @@ int sevslot_ledger_allocate(struct sevslot_ledger *ledger, const char *consumer,
 			    bool *created);
 /* Free the consumer's slot; succeeds either way, *released says whether it held one. */
 int sevslot_ledger_release(struct sevslot_ledger *ledger, const char *consumer, bool *released);
+/*
+ * The same two with a note for the journal: `note` (NULL: none) is written to
+ * the detail column of the events line, saying who asked ("libvirt domain
+ * 'vm1' prepare begin"). At most 255 bytes of UTF-8 without control
+ * characters; anything else is -EINVAL and changes nothing.
+ */
+int sevslot_ledger_allocate_noted(struct sevslot_ledger *ledger, const char *consumer,
+				  enum sevslot_model model, const char *note,
+				  struct sevslot_allocation *out, bool *created);
+int sevslot_ledger_release_noted(struct sevslot_ledger *ledger, const char *consumer,
+				 const char *note, bool *released);
 /* The consumer's allocation; -ENOENT when it holds none. */
 int sevslot_ledger_lookup(struct sevslot_ledger *ledger, const char *consumer,
 			  struct sevslot_allocation *out);

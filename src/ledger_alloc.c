@@ -111,8 +111,55 @@ static int64_t query_int(struct sevslot_ledger *l, const char *sql, const char *
 	return v;
 }
 
+/*
+ * A note for the journal's detail column: at most 255 bytes of UTF-8 without
+ * control characters, so that an operator's terminal shows what was written.
+ */
+static int check_note(struct sevslot_ledger *l, const char *note)
+{
+	const unsigned char *p = (const unsigned char *)note;
+	size_t n = note != NULL ? strlen(note) : 0;
+
+	if (note == NULL)
+		return 0;
+	if (n == 0 || n > 255)
+		return sv_ledger_fail(l, -EINVAL, "a journal note must be 1 to 255 bytes");
+	while (*p != '\0') {
+		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+			     (*p & 0xf8) == 0xf0 ? 4 : 0;
+
+		if (len == 0 || *p < 0x20 || *p == 0x7f || (len == 2 && *p < 0xc2) ||
+		    (len == 4 && *p > 0xf4))
+			return sv_ledger_fail(l, -EINVAL, "a journal note must be UTF-8 without "
+					      "control characters");
+		for (size_t i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return sv_ledger_fail(l, -EINVAL, "a journal note must be UTF-8 "
+						      "without control characters");
+		p += len;
+	}
+	return 0;
+}
+
+/* The journal's detail: the caller's note, and what sevslot has to say, or either. */
+static int journal_with(struct sevslot_ledger *l, const char *operation, const char *consumer,
+			int model, int pool, int64_t slot, const char *result, const char *note,
+			const char *detail)
+{
+	char both[700];
+
+	if (note != NULL && detail != NULL) {
+		snprintf(both, sizeof(both), "%s; %s", note, detail);
+		detail = both;
+	} else if (note != NULL) {
+		detail = note;
+	}
+	return sv_journal(l, operation, consumer, model, pool, slot, result, detail);
+}
+
 struct alloc_op {
 	const char *consumer;
+	const char *note;
 	enum sevslot_model model;
 	struct sevslot_allocation a;
 	bool created;
@@ -227,7 +274,8 @@ static int refuse(struct sevslot_ledger *l, struct alloc_op *op, int err, int po
 		  const char *result)
 {
 	op->refusal = err;
-	return sv_journal(l, "allocate", op->consumer, (int)op->model, pool, -1, result, op->why);
+	return journal_with(l, "allocate", op->consumer, (int)op->model, pool, -1, result, op->note,
+			    op->why);
 }
 
 static int allocate_txn(struct sevslot_ledger *l, void *arg)
@@ -245,8 +293,8 @@ static int allocate_txn(struct sevslot_ledger *l, void *arg)
 	if ((err = find(l, op->consumer, &op->a)) < 0)
 		return err;
 	if (err == 1 && op->a.model == op->model)
-		return sv_journal(l, "allocate", op->consumer, (int)op->model, (int)op->a.pool,
-				  op->a.slot, "existing", NULL);
+		return journal_with(l, "allocate", op->consumer, (int)op->model, (int)op->a.pool,
+				    op->a.slot, "existing", op->note, NULL);
 	if (err == 1) {
 		snprintf(op->why, sizeof(op->why), "consumer '%s' holds slot %u of pool %s for %s; "
 			 "release it before allocating %s", op->consumer, op->a.slot,
@@ -312,19 +360,20 @@ static int allocate_txn(struct sevslot_ledger *l, void *arg)
 	op->a.slot = (uint32_t)slot;
 	snprintf(op->a.boot_id, sizeof(op->a.boot_id), "%s", l->host->kernel.boot_id);
 	op->created = true;
-	return sv_journal(l, "allocate", op->consumer, (int)op->model, (int)pool, slot, "created",
-			  detail);
+	return journal_with(l, "allocate", op->consumer, (int)op->model, (int)pool, slot, "created",
+			    op->note, detail);
 }
 
-SEVSLOT_EXPORT int sevslot_ledger_allocate(struct sevslot_ledger *ledger, const char *consumer,
-					   enum sevslot_model model,
-					   struct sevslot_allocation *out, bool *created)
+SEVSLOT_EXPORT int sevslot_ledger_allocate_noted(struct sevslot_ledger *ledger,
+						 const char *consumer, enum sevslot_model model,
+						 const char *note, struct sevslot_allocation *out,
+						 bool *created)
 {
-	struct alloc_op op = { .consumer = consumer, .model = model };
+	struct alloc_op op = { .consumer = consumer, .model = model, .note = note };
 	int err;
 
 	ledger->errmsg[0] = '\0';
-	if ((err = check_consumer(ledger, consumer)) < 0)
+	if ((err = check_consumer(ledger, consumer)) < 0 || (err = check_note(ledger, note)) < 0)
 		return err;
 	if ((unsigned)model >= SEVSLOT_MODEL_COUNT)
 		return sv_ledger_fail(ledger, -EINVAL, "unknown model %d", (int)model);
@@ -342,8 +391,16 @@ SEVSLOT_EXPORT int sevslot_ledger_allocate(struct sevslot_ledger *ledger, const 
 	return 0;
 }
 
+SEVSLOT_EXPORT int sevslot_ledger_allocate(struct sevslot_ledger *ledger, const char *consumer,
+					   enum sevslot_model model,
+					   struct sevslot_allocation *out, bool *created)
+{
+	return sevslot_ledger_allocate_noted(ledger, consumer, model, NULL, out, created);
+}
+
 struct release_op {
 	const char *consumer;
+	const char *note;
 	bool released;
 };
 
@@ -358,7 +415,7 @@ static int release_txn(struct sevslot_ledger *l, void *arg)
 	if ((err = find(l, op->consumer, &a)) < 0)
 		return err;
 	if (err == 0)
-		return sv_journal(l, "release", op->consumer, -1, -1, -1, "absent", NULL);
+		return journal_with(l, "release", op->consumer, -1, -1, -1, "absent", op->note, NULL);
 	if ((err = sv_ledger_prepare(l, "DELETE FROM slots WHERE consumer = ?1", &st)) < 0)
 		return err;
 	sqlite3_bind_text(st, 1, op->consumer, -1, SQLITE_STATIC);
@@ -367,18 +424,19 @@ static int release_txn(struct sevslot_ledger *l, void *arg)
 	if (err < 0)
 		return err;
 	op->released = sqlite3_changes(l->db) == 1;
-	return sv_journal(l, "release", op->consumer, (int)a.model, (int)a.pool, a.slot,
-			  "released", NULL);
+	return journal_with(l, "release", op->consumer, (int)a.model, (int)a.pool, a.slot,
+			    "released", op->note, NULL);
 }
 
-SEVSLOT_EXPORT int sevslot_ledger_release(struct sevslot_ledger *ledger, const char *consumer,
-					  bool *released)
+SEVSLOT_EXPORT int sevslot_ledger_release_noted(struct sevslot_ledger *ledger,
+						const char *consumer, const char *note,
+						bool *released)
 {
-	struct release_op op = { .consumer = consumer };
+	struct release_op op = { .consumer = consumer, .note = note };
 	int err;
 
 	ledger->errmsg[0] = '\0';
-	if ((err = check_consumer(ledger, consumer)) < 0)
+	if ((err = check_consumer(ledger, consumer)) < 0 || (err = check_note(ledger, note)) < 0)
 		return err;
 	err = sv_ledger_write(ledger, "release", release_txn, &op);
 	if (err < 0)
@@ -386,6 +444,12 @@ SEVSLOT_EXPORT int sevslot_ledger_release(struct sevslot_ledger *ledger, const c
 	if (released != NULL)
 		*released = op.released;
 	return 0;
+}
+
+SEVSLOT_EXPORT int sevslot_ledger_release(struct sevslot_ledger *ledger, const char *consumer,
+					  bool *released)
+{
+	return sevslot_ledger_release_noted(ledger, consumer, NULL, released);
 }
 
 struct lookup_op {

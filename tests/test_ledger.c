@@ -240,6 +240,78 @@ static void test_allocate_is_idempotent_for_same_model(void **state)
 	lh_teardown(&w);
 }
 
+/* One text column of the first row a query gives ("" for NULL); the caller frees it. */
+static char *lh_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) != SQLITE_ROW)
+		fail_msg("%s: no row", sql);
+	v = strdup(sqlite3_column_text(st, 0) != NULL ? (const char *)sqlite3_column_text(st, 0) : "");
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The journal's detail says who asked (the hook names the domain), refusals too. */
+static void test_noted_calls_write_the_note_into_the_journal(void **state)
+{
+	static const char *const bad[] = { "", "line\nbreak", "tab\there", "\xff\xfe",
+					   "\xc3", "\xe2\x82", "\xf5\x80\x80\x80" };
+	char long_note[300], *v;
+	struct lh w;
+	struct sevslot_ledger *l;
+	sqlite3 *db;
+
+	(void)state;
+	lh_setup(&w, 2, 1); /* a pool of 2 slots */
+	l = lh_open(&w, NULL);
+	assert_int_equal(sevslot_ledger_allocate_noted(l, "uuid-1", SEVSLOT_MODEL_SEV,
+						       "libvirt domain 'vm1' prepare begin", NULL,
+						       NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate_noted(l, "uuid-1", SEVSLOT_MODEL_SEV,
+						       "libvirt domain 'vm1' reconnect begin", NULL,
+						       NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate(l, "other", SEVSLOT_MODEL_SEV, NULL, NULL), 0);
+	assert_int_equal(sevslot_ledger_allocate_noted(l, "uuid-2", SEVSLOT_MODEL_SEV,
+						       "libvirt domain 'vm2 é' prepare begin", NULL,
+						       NULL), -EAGAIN);
+	assert_int_equal(sevslot_ledger_release_noted(l, "uuid-1",
+						      "libvirt domain 'vm1' release end", NULL), 0);
+	/* A note that is not one changes nothing. */
+	memset(long_note, 'x', sizeof(long_note) - 1);
+	long_note[sizeof(long_note) - 1] = '\0';
+	assert_int_equal(sevslot_ledger_allocate_noted(l, "uuid-3", SEVSLOT_MODEL_SEV, long_note,
+						       NULL, NULL), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sevslot_ledger_release_noted(l, "other", bad[i], NULL), -EINVAL);
+	sevslot_ledger_close(l);
+
+	db = lh_db(w.path, false);
+	v = lh_text(db, "SELECT detail FROM events WHERE consumer = 'uuid-1' AND result = 'created'");
+	assert_string_equal(v, "libvirt domain 'vm1' prepare begin");
+	free(v);
+	v = lh_text(db, "SELECT detail FROM events WHERE consumer = 'uuid-1' AND result = 'existing'");
+	assert_string_equal(v, "libvirt domain 'vm1' reconnect begin");
+	free(v);
+	/* A refusal keeps both: the note, then why. */
+	v = lh_text(db, "SELECT detail FROM events WHERE consumer = 'uuid-2' AND result = 'full'");
+	assert_string_equal(v, "libvirt domain 'vm2 é' prepare begin; pool sev is full: 2 of 2 slots allocated");
+	free(v);
+	v = lh_text(db, "SELECT detail FROM events WHERE consumer = 'uuid-1' AND result = 'released'");
+	assert_string_equal(v, "libvirt domain 'vm1' release end");
+	free(v);
+	v = lh_text(db, "SELECT coalesce(detail, '') FROM events WHERE consumer = 'other' AND result = 'created'");
+	assert_string_equal(v, "");
+	free(v);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM events WHERE consumer = 'uuid-3'"), 0);
+	assert_int_equal(lh_int(db, "SELECT count(*) FROM slots WHERE consumer = 'other'"), 1);
+	sqlite3_close(db);
+	lh_teardown(&w);
+}
+
 static void test_consumer_of_another_model_is_refused(void **state)
 {
 	struct lh w;
@@ -1092,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(test_newer_schema_is_refused),
 		cmocka_unit_test(test_allocate_gives_lowest_free_slot),
 		cmocka_unit_test(test_allocate_is_idempotent_for_same_model),
+		cmocka_unit_test(test_noted_calls_write_the_note_into_the_journal),
 		cmocka_unit_test(test_consumer_of_another_model_is_refused),
 		cmocka_unit_test(test_model_host_cannot_run_is_unavailable),
 		cmocka_unit_test(test_pool_full_is_eagain),
