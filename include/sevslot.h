@@ -22,9 +22,11 @@
  *    other structs embed or hand out in arrays (sevslot_cpu, sevslot_kernel,
  *    sevslot_firmware, sevslot_pool, sevslot_model_info, sevslot_check,
  *    sevslot_finding, sevslot_audit_count, sevslot_stack,
- *    sevslot_fw_descriptor) never change within a soname.
+ *    sevslot_fw_descriptor, sevslot_domain_finding) never change within a
+ *    soname.
  *  - Structs only the library allocates (sevslot_host, sevslot_config,
- *    sevslot_audit) may grow at their end in a minor release: fields are
+ *    sevslot_audit, sevslot_domain_report) may grow at their end in a minor
+ *    release: fields are
  *    appended, never removed, reordered or resized. Never allocate, copy by
  *    value or embed one; read it through the pointer the library returns.
  * Why not opaque with getters, as kmod's handles are: a host is a read-only
@@ -565,6 +567,88 @@ uint64_t sevslot_default_policy(enum sevslot_model model);
  */
 int sevslot_launch_security_xml(struct sevslot_ctx *ctx, const struct sevslot_host *host,
 				enum sevslot_model model, uint64_t policy, char **out);
+
+/* ----------------------------------------------------------------- guests */
+
+/*
+ * A libvirt domain (its XML), judged by the specification's rules for an SEV
+ * guest on this host, and made one. Parsed by libxml2 without network access,
+ * DTD or external entities; a document with a DOCTYPE is refused.
+ */
+#define SEVSLOT_DOMAIN_MAX (10u * 1024 * 1024) /* bytes: virsh's own limit */
+
+struct sevslot_domain;
+
+/*
+ * Parse `len` bytes of domain XML. -EBADMSG when it is not well-formed XML
+ * or not a <domain> ("line L, column C: why" in sevslot_errmsg), -EFBIG
+ * when larger than SEVSLOT_DOMAIN_MAX.
+ */
+int sevslot_domain_parse(struct sevslot_ctx *ctx, const char *xml, size_t len,
+			 struct sevslot_domain **out);
+void sevslot_domain_free(struct sevslot_domain *domain);
+/* The domain's <name> and <uuid>, or NULL when it has none. */
+const char *sevslot_domain_name(const struct sevslot_domain *domain);
+const char *sevslot_domain_uuid(const struct sevslot_domain *domain);
+/*
+ * The model the domain's <launchSecurity> asks for: type 'sev' is amd-sev,
+ * or amd-sev-es with policy bit 2; 'sev-snp' is amd-sev-snp. -ENOENT when it
+ * is not an SEV guest (no <launchSecurity>, or one of another technology:
+ * 's390-pv', 'tdx'); -EINVAL for an unknown type or an unreadable policy.
+ */
+int sevslot_domain_model(struct sevslot_ctx *ctx, const struct sevslot_domain *domain,
+			 enum sevslot_model *out);
+
+enum sevslot_severity {
+	SEVSLOT_SEVERITY_ERROR,     /* it cannot run as an SEV guest here */
+	SEVSLOT_SEVERITY_WARNING,   /* it can, with a known risk */
+};
+
+/* One rule a domain breaks, and where. */
+struct sevslot_domain_finding {
+	const char *rule;           /* stable: "virtio.iommu", "machine.q35", ... */
+	enum sevslot_severity severity;
+	const char *element;        /* the element: "disk", "os", "launchSecurity" (static) */
+	char target[128];           /* which one: "vda", "52:54:00:6b:3c:58", "#2", or "" */
+	char message[256];          /* what is wrong */
+	char fix[256];              /* what to do */
+};
+
+struct sevslot_domain_report {
+	int model;                  /* the enum sevslot_model judged, -1 when none */
+	bool ok;                    /* no error: it can run as an SEV guest here */
+	bool model_usable;          /* this host can run `model` */
+	size_t n_findings;
+	struct sevslot_domain_finding *findings;
+};
+
+/*
+ * Judge `domain` as a guest of `model` (an enum sevslot_model, or -1 for the
+ * one its <launchSecurity> names) on `host` (a full probe): q35, UEFI,
+ * <launchSecurity> for this host, iommu on every virtio device, locked
+ * memory for SEV and SEV-ES, no host device, no IDE, and a warning for a
+ * virtio-blk boot disk. -EINVAL when <launchSecurity> is unreadable.
+ */
+int sevslot_domain_check(struct sevslot_ctx *ctx, const struct sevslot_domain *domain,
+			 const struct sevslot_host *host, int model,
+			 struct sevslot_domain_report **out);
+void sevslot_domain_report_free(struct sevslot_domain_report *report);
+/* The stable name of a severity: "error", "warning". */
+const char *sevslot_severity_name(enum sevslot_severity severity);
+
+/*
+ * The same document made an SEV guest of `model` on `host`: this host's
+ * <launchSecurity> (an existing policy is kept when it fits the model),
+ * iommu='on' on every virtio device, <locked/> memory for SEV and SEV-ES.
+ * Every other byte is kept; applying twice gives the same bytes. *out is
+ * NUL-terminated, *len its length. -EINVAL (nothing written) for what must
+ * not change by itself: a machine type other than q35, BIOS firmware, IDE
+ * devices, host devices, another technology's <launchSecurity>; -ENODEV when
+ * the host cannot run `model`; -ENOTSUP for a document not in UTF-8.
+ */
+int sevslot_domain_apply(struct sevslot_ctx *ctx, const struct sevslot_domain *domain,
+			 const struct sevslot_host *host, enum sevslot_model model, char **out,
+			 size_t *len);
 
 /* -------------------------------------------------------------- inventory */
 

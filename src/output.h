@@ -68,6 +68,13 @@ int sv_format_launch_security(const struct sevslot_host *host, enum sevslot_mode
 			      uint64_t policy, const char *xml, bool json, char **out)
 	SV_NONNULL(1, 4, 6) SV_MUST_CHECK;
 
+/* format_domain.c: `domain check` (findings, verdict) and `domain apply` */
+int sv_format_domain_check(const struct sevslot_domain_report *report, const char *name,
+			   bool json, char **out) SV_NONNULL(1, 4) SV_MUST_CHECK;
+/* The edited domain exactly as it is (no newline added), or JSON {model, changed, xml}. */
+int sv_format_domain_apply(enum sevslot_model model, const char *xml, bool changed, bool json,
+			   char **out) SV_NONNULL(2, 5) SV_MUST_CHECK;
+
 /* format_text.c: the line `sevslot snapshot` ends with */
 int sv_format_snapshot(const char *dir, bool json, char **out) SV_NONNULL(1, 3) SV_MUST_CHECK;
 

@@ -60,7 +60,7 @@ check test "$(readlink "$dest/usr/lib/libsevslot.so")" = "$soname"
 check test "$(readlink "$dest/usr/lib/$soname")" = "libsevslot.so.$version"
 check test "$(readelf -d "$dest/usr/lib/libsevslot.so.$version" | sed -n 's/.*soname: \[\(.*\)\]/\1/p')" = "$soname"
 check grep -qx 'prefix=/usr' "$dest/usr/lib/pkgconfig/sevslot.pc"
-check grep -qx 'Requires.private: sqlite3 libcap-ng' "$dest/usr/lib/pkgconfig/sevslot.pc"
+check grep -qx 'Requires.private: sqlite3 libcap-ng libxml-2.0 json-c' "$dest/usr/lib/pkgconfig/sevslot.pc"
 check test -z "$(grep -rlI '@[A-Z]*@' "$dest" || true)"
 # The hook is the two-line wrapper; the units run the installed binary.
 check test "$(grep -cv '^#' "$dest/etc/libvirt/hooks/qemu.d/sevslot")" = 1

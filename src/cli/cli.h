@@ -39,7 +39,7 @@ struct cli_opt {
 };
 
 struct cli_command {
-	const char *name;
+	const char *name;      /* one word, or two for a subcommand ("domain check") */
 	const char *args;      /* operands after the name, for the synopsis ("CONSUMER") */
 	const struct cli_opt *opts; /* its own options (NULL-name terminated), or NULL */
 	const char *summary;   /* one line, for 'sevslot --help' */
@@ -50,7 +50,7 @@ struct cli_command {
 
 extern const struct cli_command cli_probe_cmd, cli_snapshot_cmd, cli_allocate_cmd,
 	cli_release_cmd, cli_list_cmd, cli_audit_cmd, cli_reconcile_cmd, cli_inventory_cmd,
-	cli_request_cmd, cli_launch_security_cmd;
+	cli_request_cmd, cli_launch_security_cmd, cli_domain_check_cmd, cli_domain_apply_cmd;
 
 /* --------------------------------------------------------- errors (error.c) */
 
@@ -91,6 +91,18 @@ int cli_print(const struct cli_command *cmd, int err, char *text);
  * on stderr; on failure `path` is as it was and no temporary file is left.
  */
 int cli_write_atomically(const struct cli_command *cmd, const char *path, const char *text);
+/*
+ * Print exactly `len` bytes the output layer rendered (a document that must
+ * come out as it is: no newline added), and free it. Returns -1 or a code.
+ */
+int cli_print_exact(const struct cli_command *cmd, int err, char *text, size_t len);
+/*
+ * Read FILE ("-": standard input) whole, at most `max` bytes: -1 with *out
+ * (NUL-terminated) and *len, or an exit code after saying why: 66 FILE
+ * cannot be opened, 65 larger than `max`, 74 a read that failed.
+ */
+int cli_read_input(const struct cli_command *cmd, const char *file, size_t max, char **out,
+		   size_t *len);
 /* A consumer id the command was given: exit 65 with the rule when invalid, else -1. */
 int cli_check_consumer(const struct cli_command *cmd, const char *consumer);
 /* Probe the host; every capability is dropped once the sources are read. */

@@ -245,6 +245,83 @@ int cli_write_atomically(const struct cli_command *cmd, const char *path, const 
 	return -1;
 }
 
+int cli_print_exact(const struct cli_command *cmd, int err, char *text, size_t len)
+{
+	if (err < 0) {
+		free(text);
+		return cli_error(EX_SOFTWARE, "%s: out of memory", cmd->name);
+	}
+	fwrite(text, 1, len, stdout);
+	free(text);
+	return -1;
+}
+
+int cli_read_input(const struct cli_command *cmd, const char *file, size_t max, char **out,
+		   size_t *len)
+{
+	bool is_stdin = strcmp(file, "-") == 0;
+	const char *shown = is_stdin ? "standard input" : file;
+	int fd = is_stdin ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t cap = 64 * 1024, n = 0;
+	struct stat st;
+	char *buf;
+	int code = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return cli_error(EX_NOINPUT, "%s: cannot open %s: %s", cmd->name, file, strerror(errno));
+	if (!is_stdin && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return cli_error(EX_NOINPUT, "%s: %s is a directory; name a file, or - for standard input",
+				 cmd->name, file);
+	}
+	if ((buf = malloc(cap + 1)) == NULL)
+		code = cli_error(EX_SOFTWARE, "%s: out of memory", cmd->name);
+	while (code < 0) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *p = cap > max ? NULL : realloc(buf, cap * 2 + 1);
+
+			if (cap > max) {
+				code = cli_error(EX_DATAERR, "%s: %s is larger than %zu bytes", cmd->name,
+						 shown, max);
+				break;
+			}
+			if (p == NULL) {
+				code = cli_error(EX_SOFTWARE, "%s: out of memory", cmd->name);
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			code = cli_error(EX_IOERR, "%s: cannot read %s: %s", cmd->name, shown,
+					 strerror(errno));
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (code < 0 && n > max)
+		code = cli_error(EX_DATAERR, "%s: %s is larger than %zu bytes", cmd->name, shown, max);
+	if (!is_stdin)
+		close(fd);
+	if (code >= 0) {
+		free(buf);
+		return code;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return -1;
+}
+
 int cli_check_consumer(const struct cli_command *cmd, const char *consumer)
 {
 	if (sevslot_consumer_is_valid(consumer))

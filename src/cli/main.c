@@ -14,7 +14,7 @@
 static const struct cli_command *const commands[] = {
 	&cli_probe_cmd,	    &cli_snapshot_cmd,	&cli_allocate_cmd,  &cli_release_cmd,
 	&cli_list_cmd,	    &cli_audit_cmd,	&cli_reconcile_cmd, &cli_inventory_cmd,
-	&cli_request_cmd,   &cli_launch_security_cmd,
+	&cli_request_cmd,   &cli_launch_security_cmd, &cli_domain_check_cmd, &cli_domain_apply_cmd,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -46,6 +46,48 @@ static void usage(FILE *f)
 	      "70 internal error, 74 I/O error, 75 temporary (pool full, ledger locked),\n"
 	      "77 permission denied, 78 bad configuration. See sevslot(1).\n",
 	      f);
+}
+
+/* Whether argv names `cmd`: its one word, or both words of a subcommand ("domain check"). */
+static bool matches(const struct cli_command *cmd, int argc, char **argv)
+{
+	const char *space = strchr(cmd->name, ' ');
+	size_t n = space != NULL ? (size_t)(space - cmd->name) : strlen(cmd->name);
+
+	if (strncmp(cmd->name, argv[0], n) != 0 || argv[0][n] != '\0')
+		return false;
+	return space == NULL || (argc > 1 && strcmp(space + 1, argv[1]) == 0);
+}
+
+/* No command by that name: say which subcommands its first word has, if any. */
+static int unknown_command(int argc, char **argv)
+{
+	char subs[128] = "";
+	size_t n = strlen(argv[0]), len = 0;
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const char *name = commands[i]->name;
+
+		if (strncmp(name, argv[0], n) == 0 && name[n] == ' ')
+			len += (size_t)snprintf(subs + len, sizeof(subs) - len, "%s'%s'",
+						len > 0 ? " or " : "", name + n + 1);
+	}
+	if (len == 0)
+		return cli_error(EX_USAGE, "unknown command '%s'; see 'sevslot --help'", argv[0]);
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		for (size_t i = 0; i < N_COMMANDS; i++) {
+			char synopsis[256];
+
+			if (strncmp(commands[i]->name, argv[0], n) != 0 || commands[i]->name[n] != ' ')
+				continue;
+			cli_synopsis(commands[i], synopsis, sizeof(synopsis));
+			printf("Usage: sevslot [GLOBAL OPTIONS] %s\n  %s; 'sevslot %s --help' says more\n",
+			       synopsis, commands[i]->summary, commands[i]->name);
+		}
+		return EX_OK;
+	}
+	return cli_error(EX_USAGE, "%s: expected %s, got %s%s%s; see 'sevslot --help'", argv[0], subs,
+			 argc > 1 ? "'" : "nothing", argc > 1 ? argv[1] : "", argc > 1 ? "'" : "");
 }
 
 /*
@@ -120,10 +162,13 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return cli_error(EX_USAGE, "no command given; see 'sevslot --help'");
 	for (size_t i = 0; i < N_COMMANDS && cmd == NULL; i++)
-		if (strcmp(commands[i]->name, argv[optind]) == 0)
+		if (matches(commands[i], argc - optind, argv + optind))
 			cmd = commands[i];
 	if (cmd == NULL)
-		return cli_error(EX_USAGE, "unknown command '%s'; see 'sevslot --help'", argv[optind]);
+		return unknown_command(argc - optind, argv + optind);
+	/* A subcommand's own arguments start at its second word. */
+	if (strchr(cmd->name, ' ') != NULL)
+		optind++;
 
 	err = sevslot_new(&cli.ctx, cli.sysroot);
 	if (err < 0)
