@@ -75,8 +75,9 @@ INSTALL_ENV = B='$(B)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' LIBDIR='$(LIBDIR)' 
 	DESTDIR='$(DESTDIR)'
 DIST      := sevslot-$(VERSION)
 
-.PHONY: all deps check check-unit check-fixtures check-install check-workflows check-abi check-san check-hw run bench bench-smoke bench-progs \
-        install uninstall dist distcheck check-bare clean headertest fuzz fuzz-build fuzz-bins fuzz-smoke
+.PHONY: all deps check check-unit check-fixtures check-install check-workflows check-abi check-san check-hw \
+        check-libvirt run bench bench-smoke bench-progs install uninstall dist distcheck check-bare clean \
+        headertest fuzz fuzz-build fuzz-bins fuzz-smoke
 
 all: $(B)/sevslot $(B)/libsevslot.a $(B)/libsevslot.so $(B)/sevslot.pc
 
@@ -149,6 +150,10 @@ check-workflows: all
 check-abi: all
 	@tests/abi.sh $(B)
 
+# The libvirt hook under a real libvirtd, in a private mount namespace (root; skips otherwise).
+check-libvirt: all
+	@tests/libvirt-hook.sh $(B)
+
 check-fixtures: all
 	@tests/fixtures.sh $(B)/sevslot
 	@python3 tests/fixtures/facts.py $(B)/sevslot
@@ -203,7 +208,8 @@ fuzz-smoke: fuzz-build
 
 # The sanitizer pass comes last, even under make -j, so the suite's final
 # lines are test tallies.
-check: check-unit check-fixtures check-install check-workflows check-abi bench-smoke fuzz-smoke
+check: check-unit check-fixtures check-install check-workflows check-abi check-libvirt bench-smoke \
+       fuzz-smoke
 	$(MAKE) check-san
 
 check-hw: all

@@ -46,11 +46,13 @@ struct cli_command {
 	const char *json;      /* what --json prints */
 	const char *details;   /* after the options: what it checks, its exit codes */
 	int (*run)(const struct cli_command *cmd, struct cli *cli, int argc, char **argv);
+	bool literal;          /* operands are taken as they are, options too (libvirt-hook) */
 };
 
 extern const struct cli_command cli_probe_cmd, cli_snapshot_cmd, cli_allocate_cmd,
 	cli_release_cmd, cli_list_cmd, cli_audit_cmd, cli_reconcile_cmd, cli_inventory_cmd,
-	cli_request_cmd, cli_launch_security_cmd, cli_domain_check_cmd, cli_domain_apply_cmd;
+	cli_request_cmd, cli_launch_security_cmd, cli_domain_check_cmd, cli_domain_apply_cmd,
+	cli_libvirt_hook_cmd;
 
 /* --------------------------------------------------------- errors (error.c) */
 

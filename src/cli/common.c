@@ -79,6 +79,16 @@ int cli_getopt(const struct cli_command *cmd, struct cli *cli, int *argc, char *
 	 * Options may follow the operand (GNU order); "--" ends them. optind 0
 	 * makes glibc start afresh instead of keeping main's "+" ordering.
 	 */
+	/* Arguments another program passes (libvirt's hook) are taken as they are. */
+	if (cmd->literal) {
+		if (*argc == 2 && (strcmp((*argv)[1], "--help") == 0 || strcmp((*argv)[1], "-h") == 0)) {
+			help(cmd);
+			return EX_OK;
+		}
+		*argc -= 1;
+		*argv += 1;
+		return -1;
+	}
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(*argc, *argv, ":h", lopts, NULL)) != -1) {

@@ -15,6 +15,7 @@ static const struct cli_command *const commands[] = {
 	&cli_probe_cmd,	    &cli_snapshot_cmd,	&cli_allocate_cmd,  &cli_release_cmd,
 	&cli_list_cmd,	    &cli_audit_cmd,	&cli_reconcile_cmd, &cli_inventory_cmd,
 	&cli_request_cmd,   &cli_launch_security_cmd, &cli_domain_check_cmd, &cli_domain_apply_cmd,
+	&cli_libvirt_hook_cmd,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
