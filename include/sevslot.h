@@ -675,6 +675,16 @@ int sevslot_inventory_render(const struct sevslot_host *host, const struct sevsl
 			     const struct sevslot_pool_usage *usage, const char *hostname,
 			     enum sevslot_inventory_format format, char **out);
 
+/* Render flags. */
+#define SEVSLOT_INVENTORY_READY_ONLY (1u << 0) /* publish a model only when it is ready:
+						 this host's QEMU and firmware can boot it
+						 (host->stack.ready, a full probe) */
+/* sevslot_inventory_render with flags; sevslot_inventory_render is this with 0. */
+int sevslot_inventory_render_flags(const struct sevslot_host *host,
+				   const struct sevslot_config *config,
+				   const struct sevslot_pool_usage *usage, const char *hostname,
+				   enum sevslot_inventory_format format, unsigned flags, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,7 +31,8 @@ static void text(FILE *f, const struct sv_inventory *inv)
 		const struct sv_inventory_pool *p = &inv->pools[inv->models[m].pool];
 
 		fprintf(f, "%-12s %-8s %-10s", sevslot_model_name(m),
-			sevslot_pool_name(inv->models[m].pool), inv->models[m].usable ? "yes" : "no");
+			sevslot_pool_name(inv->models[m].pool),
+			inv->models[m].usable ? "yes" : inv->withheld[m] ? "not ready" : "no");
 		if (!inv->models[m].usable)
 			fprintf(f, " %6s %9s", "-", "-");
 		else
@@ -40,7 +41,11 @@ static void text(FILE *f, const struct sv_inventory *inv)
 			fprintf(f, " %10u %6u", p->allocated, free_slots(p));
 		fputc('\n', f);
 	}
-	if (!inv->usable)
+	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++)
+		if (inv->withheld[m])
+			fprintf(f, "%s is usable but not ready to boot here (--ready-only): 'sevslot probe' "
+				"says what its QEMU or firmware lacks\n", sevslot_model_name(m));
+	if (!inv->usable && !inv->withheld[0] && !inv->withheld[1] && !inv->withheld[2])
 		fputs("this host cannot run encrypted guests; 'sevslot probe' says why\n", f);
 }
 
@@ -226,11 +231,34 @@ static void prometheus(FILE *f, const struct sv_inventory *inv)
 				(long long)inv->pools[p].in_use);
 }
 
+/* READY_ONLY: a model whose userspace cannot boot it attracts no guest. */
+static void withhold_not_ready(const struct sevslot_host *host, struct sv_inventory *inv)
+{
+	inv->usable = false;
+	for (unsigned m = 0; m < SEVSLOT_MODEL_COUNT; m++) {
+		if (inv->models[m].usable && !(host->stack.probed && host->stack.ready[m])) {
+			inv->models[m].usable = false;
+			inv->withheld[m] = true;
+		}
+		inv->usable |= inv->models[m].usable;
+	}
+}
+
 SEVSLOT_EXPORT int sevslot_inventory_render(const struct sevslot_host *host,
 					    const struct sevslot_config *config,
 					    const struct sevslot_pool_usage *usage,
 					    const char *hostname,
 					    enum sevslot_inventory_format format, char **out)
+{
+	return sevslot_inventory_render_flags(host, config, usage, hostname, format, 0, out);
+}
+
+SEVSLOT_EXPORT int sevslot_inventory_render_flags(const struct sevslot_host *host,
+						  const struct sevslot_config *config,
+						  const struct sevslot_pool_usage *usage,
+						  const char *hostname,
+						  enum sevslot_inventory_format format,
+						  unsigned flags, char **out)
 {
 	struct sv_inventory inv;
 	struct sv_json w = { .depth = 0 };
@@ -241,6 +269,8 @@ SEVSLOT_EXPORT int sevslot_inventory_render(const struct sevslot_host *host,
 	*out = NULL;
 	if ((err = sv_inventory_compute(host, config, usage, &inv)) < 0)
 		return err;
+	if (flags & SEVSLOT_INVENTORY_READY_ONLY)
+		withhold_not_ready(host, &inv);
 	switch (format) {
 	case SEVSLOT_INVENTORY_JSON:
 		own_json(&w, &inv);

@@ -49,6 +49,7 @@ struct sv_inventory {
 	bool usable, have_usage;
 	struct sv_inventory_pool pools[SEVSLOT_POOL_COUNT];
 	struct sevslot_model_info models[SEVSLOT_MODEL_COUNT];
+	bool withheld[SEVSLOT_MODEL_COUNT]; /* usable, not ready: left out (READY_ONLY) */
 };
 
 /* -ERANGE when the configuration does not fit the host (sv_policy_judge). */

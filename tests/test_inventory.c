@@ -176,6 +176,40 @@ static void test_inventory_nfd_publishes_the_split_snp_pool(void **state)
 	r_free(&r);
 }
 
+/*
+ * --ready-only: a model the host runs but cannot boot (Debian 12's ovmf has no
+ * SEV-ES firmware) is not published; the same host without it is.
+ */
+static void test_inventory_ready_only_withholds_what_cannot_boot(void **state)
+{
+	static const char *const deb[] = { "inventory", "--format", "placement", "--host", "cmp-7",
+					   "--ready-only", NULL };
+	static const char *const all[] = { "inventory", "--format", "placement", "--host", "cmp-7",
+					   NULL };
+	static const char *const text[] = { "inventory", "--ready-only", NULL };
+	struct r_result r;
+
+	r = run(*state, "tests/fixtures/hosts/epyc-7313-milan-debian12", deb);
+	assert_exit(r, 0);
+	assert_contains(r.out, "\"cmp-7_amd_sev\"");
+	assert_not_contains(r.out, "cmp-7_amd_sev_es");
+	r_free(&r);
+	r = run(*state, "tests/fixtures/hosts/epyc-7313-milan-debian12", all);
+	assert_exit(r, 0);
+	assert_contains(r.out, "\"cmp-7_amd_sev_es\"");
+	r_free(&r);
+	r = run(*state, "tests/fixtures/hosts/epyc-7313-milan-debian12", text);
+	assert_exit(r, 0);
+	assert_contains(r.out, "amd-sev-es   sev_es   not ready");
+	assert_contains(r.out, "amd-sev-es is usable but not ready to boot here");
+	r_free(&r);
+	/* No userspace recorded at all: nothing is ready, nothing published. */
+	r = run(*state, MILAN, deb);
+	assert_exit(r, 0);
+	assert_not_contains(r.out, "cmp-7_amd_sev");
+	r_free(&r);
+}
+
 static void test_inventory_of_a_host_without_sev(void **state)
 {
 	const char *args[] = { "inventory", "--format", "placement", "--host", "x", NULL };
@@ -283,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_placement_leaves_out_a_pool_limited_to_0),
 		cmocka_unit_test(test_inventory_nfd_and_prometheus),
 		cmocka_unit_test(test_inventory_nfd_publishes_the_split_snp_pool),
+		cmocka_unit_test(test_inventory_ready_only_withholds_what_cannot_boot),
 		cmocka_unit_test(test_inventory_of_a_host_without_sev),
 		cmocka_unit_test(test_inventory_unknown_format_is_usage),
 		cmocka_unit_test(test_request_cli_prints_the_placement_request),

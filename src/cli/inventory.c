@@ -32,6 +32,7 @@ static int ledger_usage(struct cli *cli, const struct sevslot_config *config,
 }
 
 static const char *format_name = "text", *hostname, *output;
+static bool ready_only;
 
 static const struct cli_opt opts[] = {
 	{ .name = "format", .arg = "FORMAT", .value = &format_name,
@@ -44,6 +45,10 @@ static const struct cli_opt opts[] = {
 	  .help = "write FILE instead of standard output, atomically: a dot file\n"
 		  "beside it, synced and renamed over it, so that node_exporter or\n"
 		  "NFD never read half a file" },
+	{ .name = "ready-only", .flag = &ready_only,
+	  .help = "publish only models this host's QEMU and firmware can boot\n"
+		  "('ready' in 'sevslot probe --json'): no guest is sent to a host\n"
+		  "whose userspace cannot start it" },
 	{ .name = NULL },
 };
 
@@ -88,8 +93,8 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 		code = cli_config_fail(cli, err);
 		goto out;
 	}
-	err = sevslot_inventory_render(host, config, have_usage ? usage : NULL, hostname, format,
-				       &text);
+	err = sevslot_inventory_render_flags(host, config, have_usage ? usage : NULL, hostname, format,
+					     ready_only ? SEVSLOT_INVENTORY_READY_ONLY : 0, &text);
 	if (err == 0 && output != NULL) {
 		code = cli_write_atomically(cmd, output, text);
 		free(text);
