@@ -3,10 +3,11 @@
  * Time whole processes, interleaved so that ratios between them hold on a
  * noisy machine:
  *
- *   spawn ROUNDS WARMUP CMD1 ARGS... ::: CMD2 ARGS... [::: ...]
+ *   spawn ROUNDS WARMUP [<FILE] CMD1 ARGS... ::: [<FILE] CMD2 ARGS... [::: ...]
  *
  * Each round runs every command once (in reverse order on odd rounds), with
- * stdin, stdout and stderr on /dev/null. "{i}" in an argument becomes the
+ * stdin, stdout and stderr on /dev/null; "<FILE" before a command gives it
+ * FILE on stdin instead (a libvirt hook reads the domain there). "{i}" in an argument becomes the
  * round number (warm-up rounds count from ROUNDS on), so a command can
  * allocate a fresh consumer each time. Prints one line per command:
  * "cmd K exit E ns T1 T2 ...", E being the first exit status seen (or -SIG).
@@ -29,6 +30,7 @@ struct cmd {
 	char **argv;      /* template, NULL-terminated */
 	int argc;
 	char **run;       /* argv with {i} substituted */
+	posix_spawn_file_actions_t fa; /* stdin (FILE or /dev/null), stdout, stderr */
 	int exit_code;
 	int exit_mixed;   /* some run exited differently from the first */
 	uint64_t *ns;
@@ -64,13 +66,13 @@ static void expand(struct cmd *c, long i)
 	c->run[c->argc] = NULL;
 }
 
-static int run_once(struct cmd *c, posix_spawn_file_actions_t *fa, uint64_t *ns)
+static int run_once(struct cmd *c, uint64_t *ns)
 {
 	uint64_t t0 = now_ns();
 	pid_t pid;
 	int st, err;
 
-	err = posix_spawn(&pid, c->run[0], fa, NULL, c->run, environ);
+	err = posix_spawn(&pid, c->run[0], &c->fa, NULL, c->run, environ);
 	if (err != 0)
 		die("spawn %s: %s", c->run[0], strerror(err));
 	while (waitpid(pid, &st, 0) < 0)
@@ -82,7 +84,6 @@ static int run_once(struct cmd *c, posix_spawn_file_actions_t *fa, uint64_t *ns)
 
 int main(int argc, char **argv)
 {
-	posix_spawn_file_actions_t fa;
 	struct cmd cmds[16];
 	int ncmd = 0;
 	long rounds, warm;
@@ -92,10 +93,14 @@ int main(int argc, char **argv)
 	rounds = atol(argv[1]);
 	warm = atol(argv[2]);
 	for (int a = 3; a < argc;) {
-		int b = a;
+		const char *in = "/dev/null";
+		int b;
 
 		if (ncmd == (int)(sizeof(cmds) / sizeof(cmds[0])))
 			die("too many commands");
+		if (argv[a][0] == '<')
+			in = argv[a++] + 1;
+		b = a;
 		while (b < argc && strcmp(argv[b], ":::") != 0)
 			b++;
 		if (b == a)
@@ -105,13 +110,13 @@ int main(int argc, char **argv)
 		cmds[ncmd].ns = calloc((size_t)rounds + 1, sizeof(uint64_t));
 		if (cmds[ncmd].run == NULL || cmds[ncmd].ns == NULL)
 			die("out of memory");
+		posix_spawn_file_actions_init(&cmds[ncmd].fa);
+		posix_spawn_file_actions_addopen(&cmds[ncmd].fa, 0, in, O_RDONLY, 0);
+		posix_spawn_file_actions_addopen(&cmds[ncmd].fa, 1, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(&cmds[ncmd].fa, 2, "/dev/null", O_WRONLY, 0);
 		ncmd++;
 		a = b + 1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 
 	for (long r = -warm; r < rounds; r++) {
 		for (int j = 0; j < ncmd; j++) {
@@ -120,7 +125,7 @@ int main(int argc, char **argv)
 			int code;
 
 			expand(c, r < 0 ? rounds - r - 1 : r);
-			code = run_once(c, &fa, &ns);
+			code = run_once(c, &ns);
 			if (r < 0)
 				continue;
 			if (c->exit_code == -1000)
