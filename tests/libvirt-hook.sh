@@ -6,8 +6,11 @@
 # this build, a small q35 TCG guest with <os firmware='efi'> defined, started
 # and destroyed. Proves libvirt ran the hook at prepare and release with the
 # domain XML on stdin, and that the plain domain got no slot (the hook never
-# opened the ledger). Then drives the SEV path with the exact arguments and
-# XML libvirt passed, plus a <launchSecurity>, on a recorded 15-slot host.
+# opened the ledger), and that `virsh list --uuid | sevslot reconcile --live -`
+# keeps the running guest's slot. Then drives the SEV path with the exact arguments and
+# XML libvirt passed, plus a <launchSecurity>, on a recorded 15-slot host, and
+# lets libvirt itself start an SEV guest (the XML made one on its way to the
+# hook) on the full pool: refused at prepare, with the hook's line shown.
 # Where the daemon cannot start here it prints one line and skips.
 #   tests/libvirt-hook.sh BUILD
 set -u
@@ -64,9 +67,12 @@ echo 'namespaces = [ ]' >> /etc/libvirt/qemu.conf
 host=$tmp/host
 cp -a "$top/tests/fixtures/hosts/epyc-7551p-naples" "$host"   # 15 SEV slots
 mkdir -p "$tmp/calls"
+# The guest named $name-sev is made an SEV guest on its way to the hook (this
+# machine cannot define one), so that libvirt itself meets a refusal.
 cat > /etc/libvirt/hooks/qemu.d/sevslot <<EOF
 #!/bin/sh
-cat > "$tmp/calls/\$2-\$3.xml"; "$b/sevslot" --sysroot "$host" --ledger "$tmp/ledger.db" libvirt-hook "\$@" < "$tmp/calls/\$2-\$3.xml"; rc=\$?
+f="$tmp/calls/\$1-\$2-\$3.xml"; if [ "\$1" = $name-sev ]; then sed "s|</domain>|<launchSecurity type='sev'><policy>0x33</policy></launchSecurity></domain>|" > "\$f"; else cat > "\$f"; fi
+"$b/sevslot" --sysroot "$host" --ledger "$tmp/ledger.db" libvirt-hook "\$@" < "\$f"; rc=\$?
 printf '%s %s %s %s -> %s\n' "\$1" "\$2" "\$3" "\${4-}" "\$rc" >> "$tmp/hook.log"; exit \$rc
 EOF
 chmod 0755 /etc/libvirt/hooks/qemu.d/sevslot
@@ -120,6 +126,14 @@ else
 		sleep 0.2
 	done
 	check '[ "$($V domstate "$name")" = running ]' "the guest is not running"
+	# README's reconcile for libvirt users, on virsh's own output: the running guest's
+	# slot stays, a guest that is gone loses its.
+	R="$b/sevslot --sysroot $host --ledger $tmp/reconcile.db"
+	$R allocate "$uuid" >/dev/null && $R allocate 0b5d7e1c-9a2f-4c3e-8d1b-6f0e2a4c5b7d >/dev/null
+	$V list --uuid | $R reconcile --live - > "$tmp/reconcile.out" 2>&1
+	rc=$?
+	check '[ $rc = 0 ] && [ "$($R list --json | grep -c "\"consumer\"")" = 1 ] && $R list | grep -q "$uuid"' \
+		"virsh list --uuid | sevslot reconcile --live - (exit $rc): $(cat "$tmp/reconcile.out")"
 	check '$V destroy "$name" >/dev/null' "virsh destroy"
 fi
 for _ in $(seq 50); do grep -q ' release end ' "$tmp/hook.log" 2>/dev/null && break; sleep 0.2; done
@@ -128,15 +142,15 @@ for _ in $(seq 50); do grep -q ' release end ' "$tmp/hook.log" 2>/dev/null && br
 for op in "prepare begin" "start begin" "started begin" "stopped end" "release end"; do
 	check 'grep -q "^$name $op .* -> 0$" "$tmp/hook.log"' "no '$op' call that exited 0 in hook.log"
 done
-check 'grep -q "<uuid>$uuid</uuid>" "$tmp/calls/prepare-begin.xml"' "prepare begin had no domain XML"
-check 'grep -q "<domain type=.qemu. id=" "$tmp/calls/prepare-begin.xml"' "prepare begin had not the live XML"
+check 'grep -q "<uuid>$uuid</uuid>" "$tmp/calls/$name-prepare-begin.xml"' "prepare begin had no domain XML"
+check 'grep -q "<domain type=.qemu. id=" "$tmp/calls/$name-prepare-begin.xml"' "prepare begin had not the live XML"
 # The plain domain got no slot: the hook never even opened the ledger.
 check '[ ! -e "$tmp/ledger.db" ]' "a plain domain made the hook open the ledger"
 
 # --------------------------------------------- the SEV path, as libvirt calls it
 args=$(sed -n "s/^\\($name prepare begin .*\\) -> 0\$/\\1/p" "$tmp/hook.log" | head -1)
 sed 's|</domain>|  <launchSecurity type='"'"'sev'"'"'>\n    <cbitpos>47</cbitpos>\n    <reducedPhysBits>1</reducedPhysBits>\n    <policy>0x0033</policy>\n  </launchSecurity>\n</domain>|' \
-	"$tmp/calls/prepare-begin.xml" > "$tmp/sev.xml"
+	"$tmp/calls/$name-prepare-begin.xml" > "$tmp/sev.xml"
 hookrun() { # hookrun OPERATION SUBOPERATION EXTRA: libvirt's call, the SEV domain on stdin
 	"$b/sevslot" --sysroot "$host" --ledger "$tmp/ledger.db" libvirt-hook "$name" "$@" \
 		< "$tmp/sev.xml" > "$tmp/out" 2> "$tmp/err"
@@ -170,6 +184,20 @@ rc=$?
 check '[ $rc = 75 ] && [ ! -s "$tmp/out" ]' "a full pool did not refuse the start (exit $rc)"
 check 'grep -q "pool sev is full: 15 of 15 slots" "$tmp/err" && grep -q "ledger $tmp/ledger.db" "$tmp/err"' \
 	"the refusal does not say the pool is full and name the ledger: $(cat "$tmp/err")"
+
+# And libvirt itself: an SEV guest meets the full pool at prepare begin, is not started,
+# and virsh shows the hook's line.
+sed "s|<name>$name</name>|<name>$name-sev</name>|; s|<uuid>$uuid</uuid>|<uuid>7a6b5c4d-3e2f-4a1b-9c8d-0e1f2a3b4c5d</uuid>|" \
+	"$tmp/domain.xml" > "$tmp/domain-sev.xml"
+$V define "$tmp/domain-sev.xml" >/dev/null
+$V start "$name-sev" > "$tmp/start-sev.out" 2>&1
+rc=$?
+check '[ $rc != 0 ] && grep -q "pool sev is full: 15 of 15 slots allocated (ledger $tmp/ledger.db)" "$tmp/start-sev.out"' \
+	"libvirt started the SEV guest on a full pool, or did not say why: $(cat "$tmp/start-sev.out")"
+check 'grep -q "^$name-sev prepare begin - -> 75$" "$tmp/hook.log"' "no refused prepare begin in hook.log"
+check '[ "$($V domstate "$name-sev")" = "shut off" ]' "the refused SEV guest is not shut off"
+check '[ "$(q "SELECT count(*) FROM slots WHERE consumer = '"'7a6b5c4d-3e2f-4a1b-9c8d-0e1f2a3b4c5d'"'")" = 0 ]' \
+	"the refused SEV guest holds a slot"
 
 if [ $fail != 0 ]; then
 	echo "--- hook.log"; cat "$tmp/hook.log" 2>/dev/null
