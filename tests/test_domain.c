@@ -720,6 +720,65 @@ static void test_cli_domain_apply_pipes_exact_bytes(void **state)
 	r_free(&r);
 }
 
+/* domain check, domain apply and the hook under valgrind: no leak, no invalid access. */
+static void test_cli_valgrind_finds_nothing(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *args[8];
+		int code;
+	} runs[] = {
+		{ NULL, { "domain", "check", DOMAINS "nova-instance.xml", NULL }, 65 },
+		{ NULL, { "domain", "check", "--json", DOMAINS "expected/nova-instance.amd-sev.xml", NULL }, 0 },
+		{ NULL, { "domain", "apply", "--model", "amd-sev-es", DOMAINS "virt-install.xml", NULL }, 0 },
+		{ NULL, { "domain", "apply", "--model", "amd-sev", "tests/fixtures/domains/SOURCE.md", NULL }, 65 },
+		{ DOMAINS "expected/virt-install.amd-sev.xml",
+		  { "libvirt-hook", "web-2", "prepare", "begin", "-", NULL }, 0 },
+		{ DOMAINS "expected/virt-install.amd-sev.xml",
+		  { "libvirt-hook", "web-2", "release", "end", "-", NULL }, 0 },
+		{ DOMAINS "virt-install.xml", { "libvirt-hook", "web-2", "prepare", "begin", "-", NULL }, 0 },
+		{ DOMAINS "expected/virt-install.amd-sev.xml",
+		  { "libvirt-hook", "web-2", "migrate", "begin", "-", NULL }, 69 },
+	};
+	char bin[512], *dir, ledger[600];
+
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+	skip(); /* valgrind cannot run an AddressSanitizer build */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	skip();
+#endif
+#endif
+	if (system("valgrind --version >/dev/null 2>&1") != 0) {
+		print_message("valgrind not installed: skipping the leak check\n");
+		skip();
+	}
+	r_build_path(bin, sizeof(bin), "sevslot");
+	dir = h_tmpdir();
+	snprintf(ledger, sizeof(ledger), "%s/ledger.db", dir);
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
+		const char *argv[20] = { "/usr/bin/valgrind", "-q", "--leak-check=full",
+					 "--show-leak-kinds=definite,indirect,possible",
+					 "--errors-for-leak-kinds=definite,indirect,possible",
+					 "--error-exitcode=99", bin, "--sysroot", MILAN, "--ledger", ledger };
+		size_t n = 11, len = 0;
+		struct r_result r;
+		char *in = runs[i].in != NULL ? slurp(runs[i].in, &len) : strdup("");
+
+		for (size_t a = 0; runs[i].args[a] != NULL; a++)
+			argv[n++] = runs[i].args[a];
+		argv[n] = NULL;
+		r = cli_stdin(in, len, argv);
+		if (r.code != runs[i].code)
+			fail_msg("valgrind sevslot %s %s: exit %d, expected %d\n%s", runs[i].args[0],
+				 runs[i].args[1], r.code, runs[i].code, r.err);
+		r_free(&r);
+		free(in);
+	}
+	h_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +794,7 @@ int main(void)
 		cmocka_unit_test(test_apply_refuses_what_must_not_change_by_itself),
 		cmocka_unit_test(test_cli_domain_check_exit_codes_and_json),
 		cmocka_unit_test(test_cli_domain_apply_pipes_exact_bytes),
+		cmocka_unit_test(test_cli_valgrind_finds_nothing),
 	};
 
 	return cmocka_run_group_tests_name("domain", tests, setup, teardown);
