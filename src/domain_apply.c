@@ -479,7 +479,8 @@ static int compose(struct editor *ed, char **out, size_t *len)
 	size_t size = d->len + 1, pos = 0, o = 0;
 	char *buf;
 
-	qsort(ed->e, ed->n, sizeof(*ed->e), by_place);
+	if (ed->n > 0)
+		qsort(ed->e, ed->n, sizeof(*ed->e), by_place);
 	for (size_t i = 0; i < ed->n; i++) {
 		if (ed->e[i].at > ed->e[i].end || ed->e[i].end > d->len ||
 		    (i > 0 && ed->e[i].at < ed->e[i - 1].end))
