@@ -262,6 +262,9 @@ static void test_bad_input_is_one_line_and_leaves_the_ledger(void **state)
 	}
 	expect(hook(&w, "<domain><launchSecurity type='sev'>", "web-2", "prepare", "begin", "-"), 65,
 	       "domain 'web-2': domain XML: line 1");
+	/* A name with a terminal escape in it is shown without it. */
+	expect(hook(&w, "<domain><launchSecurity type='sev'>", "vm\x1b]0;x\x07", "prepare", "begin",
+		    "-"), 65, "domain 'vm?]0;x?': domain XML");
 	no_uuid = strdup(xml);
 	memcpy(strstr(no_uuid, "<uuid>"), "<uuix>", 6);
 	memcpy(strstr(no_uuid, "</uuid>"), "</uuix>", 7);

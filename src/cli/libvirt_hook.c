@@ -88,14 +88,10 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
-/*
- * "libvirt domain 'vm1' prepare begin": the journal's note, with control
- * characters and bytes that are not UTF-8 shown as '?'.
- */
-static void make_note(char *buf, size_t len, const char *name, const char *op, const char *sub)
+/* `name` with control characters and bytes that are not UTF-8 shown as '?', cut at `len`. */
+static void printable(char *safe, size_t len, const char *name)
 {
 	const unsigned char *p = (const unsigned char *)name;
-	char safe[160];
 	size_t n = 0;
 
 	while (*p != '\0') {
@@ -103,11 +99,11 @@ static void make_note(char *buf, size_t len, const char *name, const char *op, c
 
 		if (clen == 0 || *p < 0x20 || *p == 0x7f) {
 			clen = 1;
-			if (n + 1 >= sizeof(safe))
+			if (n + 1 >= len)
 				break;
 			safe[n++] = '?';
 		} else {
-			if (n + clen >= sizeof(safe))
+			if (n + clen >= len)
 				break;
 			memcpy(safe + n, p, clen);
 			n += clen;
@@ -115,7 +111,17 @@ static void make_note(char *buf, size_t len, const char *name, const char *op, c
 		p += clen;
 	}
 	safe[n] = '\0';
-	snprintf(buf, len, "libvirt domain '%s' %.20s %.20s", safe, op, sub);
+}
+
+/* "libvirt domain 'vm1' prepare begin": the journal's note. */
+static void make_note(char *buf, size_t len, const char *name, const char *op, const char *sub)
+{
+	char safe[160], o[24], s[24];
+
+	printable(safe, sizeof(safe), name);
+	printable(o, sizeof(o), op);
+	printable(s, sizeof(s), sub);
+	snprintf(buf, len, "libvirt domain '%s' %s %s", safe, o, s);
 }
 
 static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **argv)
@@ -127,12 +133,15 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	enum sevslot_model model;
 	enum action act = ACT_NONE;
 	const char *refusal = NULL, *name, *uuid;
-	char *xml = NULL, note[256];
+	char *xml = NULL, note[256], shown[160] = "";
 	size_t len;
 	int code, err;
 
 	if ((code = cli_getopt(cmd, cli, &argc, &argv)) >= 0)
 		return code;
+	/* The name as messages show it: libvirt's argument, printable. */
+	if (argc > 0)
+		printable(shown, sizeof(shown), argv[0]);
 	if (argc < 3 || argc > 4)
 		return cli_error(EX_USAGE, "%s: expected NAME OPERATION SUBOPERATION [EXTRA] as libvirt "
 				 "passes them, got %d argument%s; see 'sevslot %s --help'", cmd->name,
@@ -156,7 +165,7 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 		goto out;
 	}
 	if ((err = sevslot_domain_parse(cli->ctx, xml, len, &domain)) < 0) {
-		code = cli_error(EX_DATAERR, "%s: domain '%s': %s", cmd->name, argv[0],
+		code = cli_error(EX_DATAERR, "%s: domain '%s': %s", cmd->name, shown,
 				 sevslot_errmsg(cli->ctx));
 		goto out;
 	}
@@ -165,7 +174,7 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 		goto out;
 	}
 	if (err < 0) {
-		code = cli_error(EX_DATAERR, "%s: domain '%s': %s", cmd->name, argv[0],
+		code = cli_error(EX_DATAERR, "%s: domain '%s': %s", cmd->name, shown,
 				 sevslot_errmsg(cli->ctx));
 		goto out;
 	}
@@ -173,13 +182,13 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	uuid = sevslot_domain_uuid(domain);
 	if (uuid == NULL || !sevslot_consumer_is_valid(uuid)) {
 		code = cli_error(EX_DATAERR, "%s: SEV guest '%s' has %s: its uuid is its slot's "
-				 "consumer id", cmd->name, argv[0],
+				 "consumer id", cmd->name, shown,
 				 uuid == NULL ? "no <uuid>" : "a <uuid> that is not a consumer id");
 		goto out;
 	}
 	if (act == ACT_REFUSE) {
-		code = cli_error(EX_UNAVAILABLE, "%s: SEV guest '%s': %s; sevslot refuses '%s %s'",
-				 cmd->name, argv[0], refusal, argv[1], argv[2]);
+		code = cli_error(EX_UNAVAILABLE, "%s: SEV guest '%s': %s; sevslot refuses it",
+				 cmd->name, shown, refusal);
 		goto out;
 	}
 	if ((code = cli_open_ledger(cli, false, &config, &ledger)) >= 0)
@@ -192,7 +201,7 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	if (err < 0)
 		code = cli_error(cli_exit_code(err), "%s: %s SEV guest '%s' (%s): %s (ledger %s)",
 				 cmd->name, act == ACT_ALLOCATE ? "cannot start" : "cannot release",
-				 argv[0], uuid, sevslot_ledger_errmsg(ledger), sevslot_ledger_path(ledger));
+				 shown, uuid, sevslot_ledger_errmsg(ledger), sevslot_ledger_path(ledger));
 	else
 		code = EX_OK;
 out:
