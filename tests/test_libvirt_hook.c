@@ -167,6 +167,36 @@ static void test_other_operations_do_not_read_stdin(void **state)
 	lh_teardown(&w);
 }
 
+/*
+ * The common case is decided before the library is set up: with a --sysroot
+ * that does not exist, a plain domain and an ignored operation still exit 0;
+ * an SEV guest gets as far as the sysroot and is refused there.
+ */
+static void test_common_case_is_decided_before_anything_is_set_up(void **state)
+{
+	char *plain, *sev, *root, missing[] = "/nonexistent/sysroot";
+	size_t len;
+	struct lh w;
+
+	(void)state;
+	lh_setup(&w, 15, 1);
+	plain = slurp(DOMAINS "virt-install-dumpxml.xml", &len);
+	sev = sev_domain();
+	root = w.root;
+	w.root = missing;
+	expect(hook(&w, plain, "web-2", "prepare", "begin", "-"), 0, NULL);
+	expect(hook(&w, NULL, "web-2", "started", "begin", "-"), 0, NULL);
+	expect(hook(&w, sev, "web-2", "prepare", "begin", "-"), 64, "--sysroot /nonexistent/sysroot");
+	w.root = root;
+	assert_false(ledger_exists(&w));
+	/* The bytes early() read are the ones run() judges: the same guest, set up, starts. */
+	expect(hook(&w, sev, "web-2", "prepare", "begin", "-"), 0, NULL);
+	assert_true(ledger_exists(&w));
+	free(plain);
+	free(sev);
+	lh_teardown(&w);
+}
+
 static void test_sev_guest_holds_its_slot_from_prepare_to_release(void **state)
 {
 	char *xml = sev_domain();
@@ -296,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_domain_never_opens_the_ledger),
 		cmocka_unit_test(test_other_operations_do_not_read_stdin),
+		cmocka_unit_test(test_common_case_is_decided_before_anything_is_set_up),
 		cmocka_unit_test(test_sev_guest_holds_its_slot_from_prepare_to_release),
 		cmocka_unit_test(test_migrate_and_restore_are_refused),
 		cmocka_unit_test(test_full_pool_refuses_the_start_naming_the_ledger),

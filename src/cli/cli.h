@@ -46,6 +46,13 @@ struct cli_command {
 	const char *json;      /* what --json prints */
 	const char *details;   /* after the options: what it checks, its exit codes */
 	int (*run)(const struct cli_command *cmd, struct cli *cli, int argc, char **argv);
+	/*
+	 * Or NULL: called before the library is set up (no context, capabilities
+	 * not yet limited), for a command whose common case must cost no more than
+	 * starting the process (libvirt-hook). It must open nothing; it returns an
+	 * exit code to end there, or -1 for run() to follow.
+	 */
+	int (*early)(const struct cli_command *cmd, int argc, char **argv);
 	bool literal;          /* operands are taken as they are, options too (libvirt-hook) */
 };
 

@@ -9,10 +9,12 @@
  * else, and every domain that is not an SEV guest, exits 0 without opening
  * the ledger.
  *
- * It is on every domain's start path, so the common case is cheap: an
- * operation it does not act on is decided from the arguments (stdin is not
- * read; libvirt ignores EPIPE from a hook that did not read it), and a domain
- * whose bytes never mention launchSecurity is not parsed at all.
+ * It is on every domain's start path, so the common case is cheap and
+ * decided before anything else is set up (early(), ahead of the library's
+ * context and main's capability limits): an operation it does not act on, from
+ * the arguments (stdin is not read; libvirt ignores EPIPE from a hook that did
+ * not read it), and a domain whose bytes never mention launchSecurity, from
+ * those bytes, which are not parsed at all.
  *
  * It never writes to stdout: libvirt takes a hook's output at migrate and
  * restore as a new domain XML, and passes it to the next hook in qemu.d.
@@ -41,6 +43,17 @@ static const struct {
 	{ "restore", "begin", ACT_REFUSE,
 	  "an SEV guest cannot be restored from a saved image (save/restore is not supported)" },
 };
+
+/* What the hook does at OPERATION SUBOPERATION; *refusal says why, for ACT_REFUSE. */
+static enum action action_of(const char *op, const char *sub, const char **refusal)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
+		if (strcmp(op, actions[i].op) == 0 && strcmp(sub, actions[i].sub) == 0) {
+			*refusal = actions[i].refusal;
+			return actions[i].action;
+		}
+	return ACT_NONE;
+}
 
 /*
  * Whether the bytes may hold an SEV guest: only a document that names
@@ -124,6 +137,37 @@ static void make_note(char *buf, size_t len, const char *name, const char *op, c
 	snprintf(buf, len, "libvirt domain '%s' %s %s", safe, o, s);
 }
 
+/* The domain XML early() read, for run(): it is read once. */
+static struct {
+	char *xml;
+	size_t len;
+} input;
+
+/*
+ * The common case, before the library is set up: an operation the hook does
+ * not act on, or a domain that cannot be an SEV guest, ends here with 0.
+ * Anything else (an SEV guest, the wrong number of arguments, --help) goes on
+ * to run(), with the bytes read kept in `input`.
+ */
+static int early(const struct cli_command *cmd, int argc, char **argv)
+{
+	const char *refusal;
+	int code;
+
+	if (argc < 4 || argc > 5)
+		return -1;
+	if (action_of(argv[2], argv[3], &refusal) == ACT_NONE)
+		return EX_OK;
+	if ((code = cli_read_input(cmd, "-", SEVSLOT_DOMAIN_MAX, &input.xml, &input.len)) >= 0)
+		return code;
+	if (!may_be_sev(input.xml, input.len)) {
+		free(input.xml);
+		input.xml = NULL;
+		return EX_OK;
+	}
+	return -1;
+}
+
 static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **argv)
 {
 	struct sevslot_config *config = NULL;
@@ -131,7 +175,7 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 	struct sevslot_domain *domain = NULL;
 	struct sevslot_allocation a;
 	enum sevslot_model model;
-	enum action act = ACT_NONE;
+	enum action act;
 	const char *refusal = NULL, *name, *uuid;
 	char *xml = NULL, note[256], shown[160] = "";
 	size_t len;
@@ -146,15 +190,15 @@ static int run(const struct cli_command *cmd, struct cli *cli, int argc, char **
 		return cli_error(EX_USAGE, "%s: expected NAME OPERATION SUBOPERATION [EXTRA] as libvirt "
 				 "passes them, got %d argument%s; see 'sevslot %s --help'", cmd->name,
 				 argc, argc == 1 ? "" : "s", cmd->name);
-	for (size_t i = 0; i < ARRAY_SIZE(actions) && act == ACT_NONE; i++)
-		if (strcmp(argv[1], actions[i].op) == 0 && strcmp(argv[2], actions[i].sub) == 0) {
-			act = actions[i].action;
-			refusal = actions[i].refusal;
-		}
-	if (act == ACT_NONE)
+	if ((act = action_of(argv[1], argv[2], &refusal)) == ACT_NONE)
 		return EX_OK;
-	if ((code = cli_read_input(cmd, "-", SEVSLOT_DOMAIN_MAX, &xml, &len)) >= 0)
+	if (input.xml != NULL) {
+		xml = input.xml;
+		len = input.len;
+		input.xml = NULL;
+	} else if ((code = cli_read_input(cmd, "-", SEVSLOT_DOMAIN_MAX, &xml, &len)) >= 0) {
 		return code;
+	}
 	if (!may_be_sev(xml, len)) {
 		code = EX_OK;
 		goto out;
@@ -230,5 +274,6 @@ const struct cli_command cli_libvirt_hook_cmd = {
 		"type or no <uuid>; 69 refused (migrate, restore) or the host cannot run the model;\n"
 		"74 ledger I/O error; 75 pool full or ledger locked. Nothing is written to stdout.\n",
 	.run = run,
+	.early = early,
 	.literal = true,
 };

@@ -170,6 +170,8 @@ int main(int argc, char **argv)
 	/* A subcommand's own arguments start at its second word. */
 	if (strchr(cmd->name, ' ') != NULL)
 		optind++;
+	if (cmd->early != NULL && (code = cmd->early(cmd, argc - optind, argv + optind)) >= 0)
+		return code;
 
 	err = sevslot_new(&cli.ctx, cli.sysroot);
 	if (err < 0)
