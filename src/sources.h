@@ -264,6 +264,14 @@ int sv_dpkg_read(struct sevslot_ctx *ctx, struct sv_raw *raw) SV_NONNULL(1, 2);
 /* The stanza of an installed `package` in a status file: 0 with its place, or -ENOENT. */
 int sv_dpkg_stanza(const char *data, size_t len, const char *package, size_t *at, size_t *slen)
 	SV_NONNULL(1, 3, 4, 5);
+/*
+ * Where a status file of `size` bytes sorted by package name (as dpkg
+ * writes it) holds `package`'s stanza: [*from, *to), found by a binary
+ * search over stanza starts with pread(). In a file that is not sorted the
+ * stanza may be elsewhere. 0, or -errno when a read fails.
+ */
+int sv_dpkg_narrow(int fd, size_t size, const char *package, size_t *from, size_t *to)
+	SV_NONNULL(3, 4, 5) SV_MUST_CHECK;
 /* A field's value in a stanza ("Version"), cut at `buflen`; false when absent. */
 bool sv_dpkg_field(const char *stanza, size_t len, const char *field, char *buf, size_t buflen)
 	SV_NONNULL(1, 3, 4);

@@ -219,6 +219,80 @@ static const struct sevslot_check *check(const struct sevslot_host *h, const cha
 	return NULL;
 }
 
+/*
+ * A status file of 3000 packages around QEMU's ("a0000".."a1499", QEMU's,
+ * "z0000".."z1499"), each stanza about 330 bytes: sorted as dpkg writes it,
+ * or with QEMU's stanza first (out of order).
+ */
+static char *big_status(bool sorted, size_t *len)
+{
+	static const char qemu[] = "Package: qemu-system-x86\nStatus: install ok installed\n"
+				   "Version: 1:7.2+dfsg-7+deb12u18+b3\n\n";
+	size_t cap = 3000 * 400 + sizeof(qemu), n = 0;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	if (!sorted)
+		n += (size_t)snprintf(s + n, cap - n, "%s", qemu);
+	for (int i = 0; i < 3000; i++) {
+		if (sorted && i == 1500)
+			n += (size_t)snprintf(s + n, cap - n, "%s", qemu);
+		n += (size_t)snprintf(s + n, cap - n, "Package: %c%04d\nStatus: install ok installed\n"
+				      "Version: 1.0-1\nDescription: %0256d\n\n", i < 1500 ? 'a' : 'z',
+				      i % 1500, i);
+	}
+	*len = n;
+	return s;
+}
+
+/* dpkg's file is sorted by name: a binary search reads a few kilobytes of a megabyte. */
+static void test_dpkg_status_is_searched_not_read_whole(void **state)
+{
+	char *root = h_tmpdir(), path[512], *status;
+	struct sevslot_ctx *ctx;
+	struct sevslot_host *h;
+	size_t len, from, to, at, slen;
+	int fd;
+
+	(void)state;
+	status = big_status(true, &len);
+	assert_true(len > 900000);
+	h_write(root, "status", status, len);
+	snprintf(path, sizeof(path), "%s/status", root);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(sv_dpkg_narrow(fd, len, SV_DPKG_QEMU, &from, &to), 0);
+	assert_true(to - from <= 48 * 1024);
+	assert_int_equal(sv_dpkg_stanza(status + from, to - from, SV_DPKG_QEMU, &at, &slen), 0);
+	/* Absent: the search ends somewhere, with no stanza of it. */
+	assert_int_equal(sv_dpkg_narrow(fd, len, "m0000", &from, &to), 0);
+	assert_int_equal(sv_dpkg_stanza(status + from, to - from, "m0000", &at, &slen), -ENOENT);
+	close(fd);
+	free(status);
+
+	/* Through a probe: sorted, and out of order (where the search misses it). */
+	copy_tree(MILAN, root);
+	h_puts(root, "usr/bin/qemu-system-x86_64", "");
+	for (int sorted = 1; sorted >= 0; sorted--) {
+		status = big_status(sorted, &len);
+		h_write(root, "var/lib/dpkg/status", status, len);
+		if (!sorted) {
+			snprintf(path, sizeof(path), "%s/var/lib/dpkg/status", root);
+			fd = open(path, O_RDONLY);
+			assert_int_equal(sv_dpkg_narrow(fd, len, SV_DPKG_QEMU, &from, &to), 0);
+			assert_int_equal(sv_dpkg_stanza(status + from, to - from, SV_DPKG_QEMU, &at,
+							&slen), -ENOENT);
+			close(fd);
+		}
+		h = probe(root, &ctx);
+		assert_string_equal(h->stack.qemu_version, "7.2");
+		sevslot_host_free(h);
+		sevslot_free(ctx);
+		free(status);
+	}
+	h_rmtree(root);
+}
+
 static void test_etc_replaces_its_namesake_and_an_empty_file_hides_it(void **state)
 {
 	char *root = h_tmpdir(), *es = descriptor("uefi", FLASH, "\"pc-q35-*\"",
@@ -404,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_descriptor_matching_follows_libvirt),
 		cmocka_unit_test(test_descriptor_that_is_not_one_is_refused_with_the_reason),
 		cmocka_unit_test(test_dpkg_version_of_installed_qemu_only),
+		cmocka_unit_test(test_dpkg_status_is_searched_not_read_whole),
 		cmocka_unit_test(test_etc_replaces_its_namesake_and_an_empty_file_hides_it),
 		cmocka_unit_test(test_broken_descriptor_is_a_failed_check_not_a_failed_probe),
 		cmocka_unit_test(test_symlinks_stay_in_the_sysroot_and_a_fifo_is_left_out),
