@@ -62,6 +62,35 @@ static inline int h_rm_one(const char *path, const struct stat *st, int flag, st
 	return remove(path);
 }
 
+/*
+ * The whole file at `path`, NUL-terminated (the caller frees it); its length
+ * in *len unless len is NULL. A file that cannot be opened fails the test.
+ */
+static inline char *h_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096, n = 0, got;
+	char *buf = malloc(cap);
+
+	if (f == NULL)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	assert_non_null(buf);
+	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		if (n + 1 == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+	}
+	assert_int_equal(ferror(f), 0);
+	fclose(f);
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
 /* rm -rf root, and free the string. */
 static inline void h_rmtree(char *root)
 {

@@ -59,23 +59,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 20, n;
-	char *buf = malloc(cap);
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_non_null(buf);
-	n = fread(buf, 1, cap - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
 static struct sevslot_domain *parse_text(void **state, const char *xml)
 {
 	struct env *e = *state;
@@ -236,7 +219,7 @@ static void test_model_comes_from_launch_security(void **state)
 static void test_real_domains_name_every_virtio_device(void **state)
 {
 	struct env *e = *state;
-	char *xml = slurp(DOMAINS "virt-install-dumpxml.xml", NULL);
+	char *xml = h_read_file(DOMAINS "virt-install-dumpxml.xml", NULL);
 	struct sevslot_domain_report *r = judge(state, e->milan, xml, SEVSLOT_MODEL_SEV);
 
 	assert_false(r->ok);
@@ -259,7 +242,7 @@ static void test_real_domains_name_every_virtio_device(void **state)
 	free(xml);
 
 	/* The same domain made an SEV guest: nothing but the two warnings. */
-	xml = slurp(DOMAINS "expected/virt-install-dumpxml.amd-sev.xml", NULL);
+	xml = h_read_file(DOMAINS "expected/virt-install-dumpxml.amd-sev.xml", NULL);
 	r = judge(state, e->milan, xml, -1);
 	assert_true(r->ok);
 	assert_int_equal(r->model, SEVSLOT_MODEL_SEV);
@@ -452,10 +435,10 @@ static void test_apply_real_domains_gives_the_goldens_and_is_idempotent(void **s
 		size_t in_len, want_len, once_len, twice_len;
 
 		snprintf(path, sizeof(path), DOMAINS "%s.xml", cases[i].name);
-		in = slurp(path, &in_len);
+		in = h_read_file(path, &in_len);
 		snprintf(path, sizeof(path), DOMAINS "expected/%s.%s.xml", cases[i].name,
 			 sevslot_model_name(cases[i].m));
-		want = slurp(path, &want_len);
+		want = h_read_file(path, &want_len);
 		once = apply(state, h, in, in_len, cases[i].m, &once_len, 0);
 		if (once_len != want_len || memcmp(once, want, want_len) != 0)
 			fail_msg("%s: apply differs from %s", cases[i].name, path);
@@ -697,7 +680,7 @@ static void test_cli_domain_apply_pipes_exact_bytes(void **state)
 	assert_string_equal(r.err, "");
 	r_free(&r);
 
-	want = slurp(DOMAINS "expected/virt-install-dumpxml.amd-sev.xml", &len);
+	want = h_read_file(DOMAINS "expected/virt-install-dumpxml.amd-sev.xml", &len);
 	r = cli_stdin(want, len, json_argv);
 	assert_exit(r, 0);
 	assert_contains(r.out, "\"changed\": true");
@@ -764,7 +747,7 @@ static void test_cli_valgrind_finds_nothing(void **state)
 					 "--error-exitcode=99", bin, "--sysroot", MILAN, "--ledger", ledger };
 		size_t n = 11, len = 0;
 		struct r_result r;
-		char *in = runs[i].in != NULL ? slurp(runs[i].in, &len) : strdup("");
+		char *in = runs[i].in != NULL ? h_read_file(runs[i].in, &len) : strdup("");
 
 		for (size_t a = 0; runs[i].args[a] != NULL; a++)
 			argv[n++] = runs[i].args[a];

@@ -109,31 +109,6 @@ static struct r_result cli_env(uid_t uid, const char *ledger, char *const env[],
 #define CLI(r, uid, ledger, ...) \
 	((r) = cli_env(uid, ledger, NULL, (const char *const[]){ __VA_ARGS__, NULL }))
 
-/*
- * "LD_PRELOAD=..." for a shim of build/tests, after libasan in the sanitizer
- * build (ASan insists on coming first; this program's maps say where it is).
- */
-static void preload_env(char *buf, size_t len, const char *shim_name)
-{
-	char shim[512], line[1024], asan[512] = "";
-	FILE *maps = fopen("/proc/self/maps", "r");
-
-	r_build_path(shim, sizeof(shim), shim_name);
-	assert_int_equal(access(shim, R_OK), 0);
-	assert_non_null(maps);
-	while (fgets(line, sizeof(line), maps) != NULL) {
-		char *p = strchr(line, '/');
-
-		if (p != NULL && strstr(p, "/libasan.so") != NULL) {
-			p[strcspn(p, "\n")] = '\0';
-			snprintf(asan, sizeof(asan), "%s", p);
-			break;
-		}
-	}
-	fclose(maps);
-	snprintf(buf, len, "LD_PRELOAD=%s%s%s", asan, asan[0] ? " " : "", shim);
-}
-
 /* Nothing but `allowed` (NULL-ended names) in directory `dir`. */
 static void only_these(const char *dir, const char *const allowed[])
 {
@@ -257,7 +232,8 @@ static void test_kill_while_creating_leaves_no_half_made_ledger(void **state)
 	unsigned killed = 0;
 
 	(void)state;
-	preload_env(preload, sizeof(preload), "tests/killat.so");
+	strcpy(preload, "LD_PRELOAD=");
+	r_preload("tests/killat.so", preload + 11, sizeof(preload) - 11);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		char *const env[] = { preload, at, NULL };
 		char lib[1024];
@@ -672,7 +648,8 @@ static void test_live_commands_drop_capabilities(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	preload_env(preload, sizeof(preload), "tests/capstate.so");
+	strcpy(preload, "LD_PRELOAD=");
+	r_preload("tests/capstate.so", preload + 11, sizeof(preload) - 11);
 	snprintf(log, sizeof(log), "%s/caps", w.root);
 	snprintf(logenv, sizeof(logenv), "SEVSLOT_CAPS_LOG=%s", log);
 	snprintf(lib, sizeof(lib), "%s/lib/ledger.db", w.dir);

@@ -19,21 +19,6 @@
 #define DOMAINS "tests/fixtures/domains/"
 #define UUID "8823c789-55d0-4f79-8745-029bcf26681e" /* web-2's, in the fixtures */
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = malloc(1 << 20);
-	size_t n;
-
-	assert_non_null(f);
-	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /*
  * Run the hook with `xml` on stdin (NULL: a pipe nobody writes to or closes,
  * so that reading it would hang: the run fails after 10 s).
@@ -128,7 +113,7 @@ static char *sev_domain(void)
 {
 	size_t len;
 
-	return slurp(DOMAINS "expected/virt-install-dumpxml.amd-sev.xml", &len);
+	return h_read_file(DOMAINS "expected/virt-install-dumpxml.amd-sev.xml", &len);
 }
 
 static void test_plain_domain_never_opens_the_ledger(void **state)
@@ -142,7 +127,7 @@ static void test_plain_domain_never_opens_the_ledger(void **state)
 
 	(void)state;
 	lh_setup(&w, 15, 1);
-	plain = slurp(DOMAINS "virt-install-dumpxml.xml", &len);
+	plain = h_read_file(DOMAINS "virt-install-dumpxml.xml", &len);
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		expect(hook(&w, plain, "web-2", ops[i][0], ops[i][1], "-"), 0, NULL);
 	/* libvirt 10.5 passes the shutoff reason as EXTRA; older ones '-'; three arguments do too. */
@@ -187,7 +172,7 @@ static void test_common_case_is_decided_before_anything_is_set_up(void **state)
 
 	(void)state;
 	lh_setup(&w, 15, 1);
-	plain = slurp(DOMAINS "virt-install-dumpxml.xml", &len);
+	plain = h_read_file(DOMAINS "virt-install-dumpxml.xml", &len);
 	sev = sev_domain();
 	root = w.root;
 	w.root = missing;

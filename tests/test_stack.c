@@ -37,21 +37,6 @@ static int parse(const char *text, struct sv_fw_desc *d, char *why)
 	return sv_fw_desc_parse(text, strlen(text), d, why, 192);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = malloc(1 << 20);
-	size_t n;
-
-	assert_non_null(f);
-	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static void test_debian_ovmf_descriptors_offer_amd_sev_only(void **state)
 {
 	static const char *const names[] = { "40-edk2-x86_64-secure-enrolled.json",
@@ -65,7 +50,7 @@ static void test_debian_ovmf_descriptors_offer_amd_sev_only(void **state)
 		char *text;
 
 		snprintf(path, sizeof(path), DEBIAN_OVMF "%s", names[i]);
-		text = slurp(path, &len);
+		text = h_read_file(path, &len);
 		assert_int_equal(sv_fw_desc_parse(text, len, &d, why, sizeof(why)), 0);
 		assert_true(d.boots[SEVSLOT_MODEL_SEV]);
 		assert_false(d.boots[SEVSLOT_MODEL_SEV_ES]);
@@ -411,7 +396,7 @@ static void test_snp_is_not_ready_on_qemu_older_than_9_1(void **state)
 	copy_tree(GENOA_SNP, root);
 	h_puts(root, "usr/bin/qemu-system-x86_64", "");
 	h_puts(root, "usr/share/qemu/firmware/60-amdsev.json", snp);
-	dpkg = slurp(DPKG_QEMU72, &len);
+	dpkg = h_read_file(DPKG_QEMU72, &len);
 	h_write(root, "var/lib/dpkg/status", dpkg, len);
 	h = probe(root, &ctx);
 	assert_true(h->models[SEVSLOT_MODEL_SEV_SNP].usable);
@@ -449,7 +434,7 @@ static void test_without_qemu_nothing_is_ready_and_stack_never_changes_usable(vo
 	(void)state;
 	copy_tree(MILAN, root);
 	h_puts(root, "usr/share/qemu/firmware/50-good.json", sev);
-	dpkg = slurp(DPKG_QEMU72, &len);
+	dpkg = h_read_file(DPKG_QEMU72, &len);
 	h_write(root, "var/lib/dpkg/status", dpkg, len);
 	h = probe(root, &ctx);
 	assert_true(h->usable);
