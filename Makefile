@@ -264,7 +264,7 @@ dist:
 	@git rev-parse --git-dir >/dev/null 2>&1 || \
 		{ echo "make dist: needs a git checkout (it archives HEAD)" >&2; exit 1; }
 	@git diff --quiet HEAD -- || echo "make dist: note: uncommitted changes are not in the tarball" >&2
-	git archive --format=tar --prefix=$(DIST)/ HEAD | gzip -n9 > $(B)/$(DIST).tar.gz.tmp
+	git -c tar.umask=0022 archive --format=tar --prefix=$(DIST)/ HEAD | gzip -n9 > $(B)/$(DIST).tar.gz.tmp
 	mv $(B)/$(DIST).tar.gz.tmp $(B)/$(DIST).tar.gz
 
 # README's quick start, as written, as root in a fresh minimal Debian 12 root
