@@ -318,7 +318,7 @@ static void remove_temp(struct sevslot_ledger *l, const char *tmp)
  */
 static int create_ledger(struct sevslot_ledger *l)
 {
-	gid_t gid = sv_ledger_gid();
+	gid_t gid = sv_ledger_gid(l);
 	struct timespec ts;
 	char tmp[256], *path = NULL;
 	int fd, err;

@@ -36,14 +36,17 @@
 
 static const char *const siblings[] = { "-wal", "-shm", "-journal" };
 
-gid_t sv_ledger_gid(void)
+gid_t sv_ledger_gid(struct sevslot_ledger *l)
 {
 	struct group gr, *res = NULL;
 	char buf[4096];
 
-	if (getgrnam_r(SV_LEDGER_GROUP, &gr, buf, sizeof(buf), &res) != 0 || res == NULL)
-		return (gid_t)-1;
-	return gr.gr_gid;
+	if (!l->gid_known) {
+		l->gid = getgrnam_r(SV_LEDGER_GROUP, &gr, buf, sizeof(buf), &res) == 0 &&
+				 res != NULL ? gr.gr_gid : (gid_t)-1;
+		l->gid_known = true;
+	}
+	return l->gid;
 }
 
 static bool trusted_uid(uid_t uid)
@@ -116,7 +119,7 @@ static int check_ancestor(struct sevslot_ledger *l, int fd, const char *real)
  */
 static int make_dir(struct sevslot_ledger *l, int fd, const char *real, const char *name)
 {
-	gid_t gid = sv_ledger_gid();
+	gid_t gid = sv_ledger_gid(l);
 	char tmp[NAME_MAX + 1];
 	int err = 0;
 
@@ -380,7 +383,7 @@ static int check_one(struct sevslot_ledger *l, const struct stat *dir, const cha
 		     bool *exists)
 {
 	char name[NAME_MAX + 16];
-	gid_t gid = sv_ledger_gid();
+	gid_t gid = sv_ledger_gid(l);
 	struct stat st;
 
 	snprintf(name, sizeof(name), "%s%s", l->base, suffix);
@@ -515,7 +518,7 @@ static bool is_ours(int fd, const struct stat *st)
  */
 void sv_ledger_repair(struct sevslot_ledger *l)
 {
-	gid_t gid = sv_ledger_gid();
+	gid_t gid = sv_ledger_gid(l);
 	struct stat dir;
 	int fd;
 

@@ -41,6 +41,8 @@ struct sevslot_ledger {
 	int dirfd;                           /* O_PATH: its real directory (ledger_file.c) */
 	char *real_dir, *base, *real;        /* that directory, the name in it, both */
 	bool rofs;                           /* on a read-only file system */
+	gid_t gid;                           /* group sevslot's, once looked up (sv_ledger_gid) */
+	bool gid_known;
 	bool readonly;
 	unsigned busy_timeout_ms;
 	unsigned schema_version;             /* user_version once opened */
@@ -72,8 +74,11 @@ void sv_ledger_unlocate(struct sevslot_ledger *l);
 bool sv_ledger_has_wal(const struct sevslot_ledger *l);
 /* Root gives back group sevslot's access that a crash of an older sevslot left out. */
 void sv_ledger_repair(struct sevslot_ledger *l);
-/* The gid of group `sevslot`, or -1 when the host has no such group. */
-gid_t sv_ledger_gid(void);
+/*
+ * The gid of group `sevslot`, or -1 when the host has no such group; looked
+ * up once per handle (an NSS lookup can cost a hundred system calls).
+ */
+gid_t sv_ledger_gid(struct sevslot_ledger *l) SV_NONNULL(1);
 
 /* Keep a message on the handle (and log it); returns err. */
 int sv_ledger_fail(struct sevslot_ledger *l, int err, const char *fmt, ...) SV_PRINTF(3, 4)
